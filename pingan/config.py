@@ -1,0 +1,31 @@
+"""One typed Settings object for a deployment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Deployment settings, read from ``PINGAN_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="PINGAN_", extra="ignore")
+
+    db: Path = Field(default=Path("pingan.duckdb"), description="the store: a DuckDB file")
+    timezone: str = Field(default="Asia/Shanghai", description="local time zone of the deployment")
+    radius_km: float = 5.0
+    pad_hours: float = 2.0
+    retention_days: int = 365
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings()

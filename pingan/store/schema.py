@@ -1,0 +1,203 @@
+"""The store's tables, and the migrations that build them from the first release on.
+
+Times are stored as ``TIMESTAMP`` in UTC (naive); ``day`` is the local date of the deployment's time
+zone. The reads table is appended in (day, plate, ts) order, the layout measured best for every query
+(architecture notes): DuckDB's zone maps then prune by day and time, and one plate's reads sit together.
+Analytics must put time bounds into queries as literals so that pruning works.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+#: Each migration is (version, statements). Never edit a released migration: add a new one.
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (
+        1,
+        [
+            """
+            CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)
+            """,
+            """
+            CREATE SEQUENCE batch_seq START 1
+            """,
+            """
+            CREATE TABLE import_batches (
+                batch_id     INTEGER PRIMARY KEY,
+                kind         VARCHAR NOT NULL,
+                file         VARCHAR NOT NULL,
+                file_format  VARCHAR NOT NULL,   -- csv | parquet | geojson
+                encoding     VARCHAR,
+                sha256       VARCHAR,
+                user_name    VARCHAR,
+                started_at   TIMESTAMP NOT NULL,
+                finished_at  TIMESTAMP,
+                rows_total   BIGINT NOT NULL DEFAULT 0,
+                accepted     BIGINT NOT NULL DEFAULT 0,
+                set_aside    BIGINT NOT NULL DEFAULT 0,
+                already_stored BIGINT NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE set_aside (
+                batch_id  INTEGER NOT NULL,
+                kind      VARCHAR NOT NULL,
+                row_number BIGINT NOT NULL,      -- 1-based data row in the file (CSV line = row_number + 1)
+                reason    VARCHAR NOT NULL,
+                row_json  VARCHAR NOT NULL       -- the row as it arrived, every column as text
+            )
+            """,
+            """
+            CREATE TABLE cameras (
+                camera_id VARCHAR PRIMARY KEY,
+                lon       DOUBLE NOT NULL,
+                lat       DOUBLE NOT NULL,
+                kind      VARCHAR NOT NULL DEFAULT 'anpr',   -- anpr | face | hd | gate
+                name      VARCHAR,
+                direction VARCHAR,
+                road      VARCHAR,
+                extra     JSON,
+                batch_id  INTEGER
+            )
+            """,
+            """
+            CREATE TABLE reads (
+                read_id      VARCHAR,            -- as given by the source system, NULL when not given
+                camera_id    VARCHAR NOT NULL,
+                ts           TIMESTAMP NOT NULL, -- UTC
+                day          DATE NOT NULL,      -- local date (deployment time zone)
+                plate        VARCHAR NOT NULL,   -- normalised (pingan.plates.normalise)
+                plate_raw    VARCHAR NOT NULL,   -- exactly as the camera read it
+                plate_valid  BOOLEAN NOT NULL,   -- follows the civil-plate grammar
+                confidence   DOUBLE,
+                plate_color  VARCHAR,
+                vehicle_type VARCHAR,
+                lane         VARCHAR,
+                batch_id     INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE watchlist (
+                list        VARCHAR NOT NULL,    -- priors | stolen | wanted | ...
+                plate       VARCHAR NOT NULL,    -- normalised
+                plate_raw   VARCHAR NOT NULL,
+                person_id   VARCHAR NOT NULL,    -- pseudonymous
+                categories  VARCHAR[] NOT NULL,
+                valid_until TIMESTAMP,           -- UTC
+                note        VARCHAR,
+                extra       JSON,
+                batch_id    INTEGER,
+                PRIMARY KEY (list, plate, person_id)
+            )
+            """,
+            """
+            CREATE TABLE cases (
+                case_id     VARCHAR PRIMARY KEY,
+                category    VARCHAR NOT NULL,
+                lon         DOUBLE NOT NULL,
+                lat         DOUBLE NOT NULL,
+                start_ts    TIMESTAMP NOT NULL,  -- UTC; the window in which the offence happened
+                end_ts      TIMESTAMP NOT NULL,
+                description VARCHAR,
+                status      VARCHAR,
+                reported_at TIMESTAMP,
+                solved_at   TIMESTAMP,
+                extra       JSON,
+                batch_id    INTEGER
+            )
+            """,
+            """
+            CREATE TABLE grids (
+                grid_id    VARCHAR PRIMARY KEY,
+                level      VARCHAR NOT NULL,     -- police | governance
+                name       VARCHAR,
+                parent_id  VARCHAR,
+                officer_id VARCHAR,
+                population BIGINT,
+                geometry   BLOB NOT NULL,        -- WKB, WGS 84
+                min_lon DOUBLE NOT NULL, min_lat DOUBLE NOT NULL,
+                max_lon DOUBLE NOT NULL, max_lat DOUBLE NOT NULL,
+                properties JSON,
+                batch_id   INTEGER
+            )
+            """,
+            """
+            CREATE TABLE officers (
+                officer_id VARCHAR PRIMARY KEY,
+                name       VARCHAR NOT NULL,
+                grid_ids   VARCHAR[],
+                phone      VARCHAR,
+                extra      JSON,
+                batch_id   INTEGER
+            )
+            """,
+            """
+            CREATE TABLE disputes (
+                dispute_id VARCHAR PRIMARY KEY,
+                lon        DOUBLE NOT NULL,
+                lat        DOUBLE NOT NULL,
+                level      VARCHAR NOT NULL,     -- low | medium | high
+                status     VARCHAR NOT NULL,     -- open | mediating | resolved | escalated
+                opened_at  TIMESTAMP NOT NULL,   -- UTC
+                closed_at  TIMESTAMP,
+                category   VARCHAR,
+                parties    VARCHAR[],            -- pseudonymous party ids
+                description VARCHAR,
+                grid_id    VARCHAR,
+                extra      JSON,
+                batch_id   INTEGER
+            )
+            """,
+            """
+            CREATE TABLE audit_log (
+                seq        BIGINT PRIMARY KEY,
+                at         TIMESTAMP NOT NULL,   -- UTC, millisecond precision
+                user_name  VARCHAR NOT NULL,
+                role       VARCHAR,
+                action     VARCHAR NOT NULL,     -- collection | consultation | disclosure | combination | alteration | erasure | login | permission
+                operation  VARCHAR NOT NULL,     -- e.g. import.reads, anpr.suspects
+                purpose    VARCHAR,
+                params     JSON,
+                outcome    VARCHAR NOT NULL,     -- ok | refused | failed
+                touched    BIGINT NOT NULL DEFAULT 0,
+                prev_hash  VARCHAR NOT NULL,
+                hash       VARCHAR NOT NULL
+            )
+            """,
+        ],
+    ),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of an open store (0 for an empty database)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the store up to :data:`SCHEMA_VERSION`, each migration in its own transaction."""
+    version = current_version(con)
+    for target, statements in MIGRATIONS:
+        if target <= version:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                con.execute(statement)
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(target)]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        version = target
+    return version
