@@ -151,7 +151,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             """
             CREATE TABLE audit_log (
                 seq        BIGINT PRIMARY KEY,
-                at         TIMESTAMP NOT NULL,   -- UTC, millisecond precision
+                at_utc     TIMESTAMP NOT NULL,   -- UTC, millisecond precision
                 user_name  VARCHAR NOT NULL,
                 role       VARCHAR,
                 action     VARCHAR NOT NULL,     -- collection | consultation | disclosure | combination | alteration | erasure | login | permission
