@@ -1,0 +1,5 @@
+import sys
+
+from pingan.cli import main
+
+sys.exit(main())

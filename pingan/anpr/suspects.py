@@ -1,0 +1,254 @@
+"""Vehicle–case association: which vehicles seen near a scene in its window are the best suspects.
+
+Every vehicle the area's cameras saw in the padded window is a candidate, watchlisted or not. Each is
+described by investigator features (:mod:`pingan.anpr.features`), scored by a transparent logistic
+model (:mod:`pingan.anpr.ranking`), and explained in plain words with the reads behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pingan.anpr.area import Area, Window, area_around, merge_double_reads, reads_in
+from pingan.anpr.cases import Case, load_case
+from pingan.anpr.features import (
+    HistoryConfig,
+    area_history,
+    history_window,
+    usual_places,
+    vehicle_features,
+)
+from pingan.anpr.ranking import Ranker
+from pingan.anpr.relevance import relevance as relevance_of
+from pingan.anpr.watchlist import MAX_FUZZY_COST, Match, Watchlists
+from pingan.errors import BadInput
+from pingan.store.db import Store
+from pingan.timeutil import iso_local, to_local
+
+#: Usual places are looked up for at most this many candidates (the best by a first-pass score).
+USUAL_PLACE_CANDIDATES = 400
+
+
+@dataclass(frozen=True)
+class SuspectQuery:
+    case_id: str
+    radius_km: float = 5.0
+    pad: timedelta = timedelta(hours=2)
+    top: int | None = None
+    history: HistoryConfig = field(default_factory=HistoryConfig)
+    fuzzy: bool = True
+    max_fuzzy_cost: float = MAX_FUZZY_COST
+    lists: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.radius_km > 0:
+            raise BadInput(f"--radius-km must be more than 0, not {self.radius_km}.")
+        if self.pad < timedelta(0):
+            raise BadInput(f"--pad must not be negative, not {self.pad}.")
+        if self.top is not None and self.top < 1:
+            raise BadInput(f"--top must be at least 1, not {self.top}.")
+
+
+@dataclass
+class Candidate:
+    rank: int
+    plate: str
+    score: float
+    watchlist: Match | None
+    reasons: list[str]
+    reads: list[dict[str, Any]]
+    features: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "plate": self.plate,
+            "score": round(self.score, 6),
+            "watchlist": self.watchlist.to_json() if self.watchlist else None,
+            "reasons": self.reasons,
+            "reads": self.reads,
+            "features": {k: round(float(v), 4) for k, v in self.features.items()},
+        }
+
+
+@dataclass
+class SuspectsResult:
+    case: Case
+    query: SuspectQuery
+    window: Window
+    area: Area
+    vehicles_seen: int
+    candidates: list[Candidate]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case.case_id,
+            "category": self.case.category,
+            "scene": {"lon": self.case.lon, "lat": self.case.lat},
+            "radius_km": self.query.radius_km,
+            "pad_hours": self.query.pad.total_seconds() / 3600,
+            "window": self.window.to_json(),
+            "offence_window": Window(self.case.start, self.case.end).to_json(),
+            "cameras": self.area.camera_ids,
+            "vehicles_seen": self.vehicles_seen,
+            "candidates": [c.to_json() for c in self.candidates],
+        }
+
+
+def read_json(row: Any) -> dict[str, Any]:
+    conf = row.confidence
+    return {
+        "camera_id": row.camera_id,
+        "ts": iso_local(row.ts.to_pydatetime() if hasattr(row.ts, "to_pydatetime") else row.ts),
+        "plate": row.plate,
+        "confidence": None if conf is None or (isinstance(conf, float) and np.isnan(conf)) else float(conf),
+        "plate_raw": row.plate_raw,
+    }
+
+
+def _best_match(matches: list[Match], category: str) -> tuple[Match, float]:
+    scored = [(relevance_of(category, m.entry.categories), -m.cost, m) for m in matches]
+    rel, _, match = max(scored, key=lambda s: (s[0], s[1], s[2].entry.list, s[2].entry.person_id))
+    return match, rel
+
+
+def attribute_misreads(reads: pd.DataFrame, matches: dict[str, list[Match]], history_plates: set[str]) -> pd.DataFrame:
+    """Give a misread's reads to the watchlisted vehicle it was misread from, when that vehicle was seen too.
+
+    Only a plate with no history here and at most two reads is treated as a misread: a real vehicle
+    whose plate happens to differ by one character keeps its own reads.
+    """
+    seen = set(reads["plate"].unique())
+    counts = reads["plate"].value_counts()
+    rename: dict[str, str] = {}
+    for plate, plate_matches in matches.items():
+        fuzzy_targets = {m.entry.plate for m in plate_matches if m.kind == "fuzzy"}
+        targets = [t for t in fuzzy_targets if t in seen and t != plate]
+        if len(targets) == 1 and plate not in history_plates and counts.get(plate, 0) <= 2:
+            rename[plate] = targets[0]
+    if not rename:
+        return reads
+    return reads.assign(plate=reads["plate"].map(lambda p: rename.get(p, p)))
+
+
+def suspects(store: Store, query: SuspectQuery, ranker: Ranker | None = None) -> SuspectsResult:
+    """Rank every vehicle seen around a case, best suspect first, with reasons and reads."""
+    ranker = ranker or Ranker.default()
+    case = load_case(store, query.case_id)
+    window = Window(case.start, case.end)
+    padded = window.widened(query.pad)
+    area = area_around(store, case.lon, case.lat, query.radius_km)
+    raw = reads_in(store, area.camera_ids, padded)
+    reads = merge_double_reads(raw.assign(seen_plate=raw["plate"])) if not raw.empty else raw
+    if reads.empty:
+        return SuspectsResult(case, query, padded, area, 0, [])
+
+    history = history_window(padded, query.history)
+    hist_days, profile = area_history(store, area.camera_ids, history)
+    watchlists = Watchlists.load(store, valid_at=padded.start, lists=query.lists)
+    matches = watchlists.match_all(reads["plate"].unique(), fuzzy=query.fuzzy, max_cost=query.max_fuzzy_cost)
+    reads = attribute_misreads(reads, matches, set(hist_days["plate"]))
+    vehicles_seen = int(reads["plate"].nunique())
+
+    best: dict[str, tuple[Match, float]] = {}
+    for plate in reads["plate"].unique():
+        plate_matches = matches.get(plate) or watchlists.match(plate, fuzzy=False)
+        if plate_matches:
+            best[plate] = _best_match(plate_matches, case.category)
+    relevance = {p: rel for p, (_, rel) in best.items()}
+    kinds = {p: m.kind for p, (m, _) in best.items()}
+
+    def features_with(usual: pd.DataFrame) -> pd.DataFrame:
+        return vehicle_features(
+            reads, window=window, padded=padded, history_days=hist_days, hour_profile=profile,
+            usual=usual, scene_lon=case.lon, scene_lat=case.lat, relevance=relevance, watch_kind=kinds,
+        )
+
+    # Where a vehicle usually is costs a query per candidate set: ask it for the strongest first-pass ones.
+    first = features_with(pd.DataFrame())
+    first_pass = ranker.score(first.assign(unknown_history=0.0))
+    shortlist = first["plate"].to_numpy()[np.argsort(-first_pass, kind="stable")[:USUAL_PLACE_CANDIDATES]]
+    usual = usual_places(store, list(shortlist), history)
+    feats = features_with(usual)
+    outside = ~feats["plate"].isin(set(shortlist))
+    feats.loc[outside, "unknown_history"] = 0.0  # not looked up: no evidence either way
+    feats["score"] = ranker.score(feats)
+    contributions = ranker.contributions(feats)
+    feats = feats.assign(_order=-feats["score"]).sort_values(["_order", "plate"], kind="stable")
+    if query.top is not None:
+        feats = feats.head(query.top)
+
+    by_plate = {p: grp for p, grp in reads.sort_values("ts").groupby("plate", sort=False)}
+    candidates: list[Candidate] = []
+    for rank, (index, row) in enumerate(zip(feats.index, feats.itertuples(index=False), strict=True), start=1):
+        plate_reads = by_plate[row.plate]
+        match = best.get(row.plate, (None, 0.0))[0]
+        feature_values = {name: float(getattr(row, name)) for name in ranker.weights}
+        reasons = explain(row, contributions.loc[index], match, case, plate_reads, query)
+        candidates.append(Candidate(
+            rank=rank, plate=row.plate, score=float(row.score), watchlist=match, reasons=reasons,
+            reads=[read_json(r) for r in plate_reads.itertuples(index=False)], features=feature_values,
+        ))
+    return SuspectsResult(case, query, padded, area, vehicles_seen, candidates)
+
+
+def _hhmm(ts: Any) -> str:
+    return to_local(ts.to_pydatetime() if hasattr(ts, "to_pydatetime") else ts).strftime("%m-%d %H:%M")
+
+
+def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, reads: pd.DataFrame,
+            query: SuspectQuery) -> list[str]:
+    """Plain-language reasons, strongest push on the score first."""
+    said: list[tuple[float, str]] = []
+    push = contribution.to_dict()
+    if match is not None:
+        cats = ", ".join(match.entry.categories) or "no category"
+        text = f"on watchlist '{match.entry.list}' (person {match.entry.person_id}: {cats})"
+        if row.relevance >= 0.99:
+            text += f"; prior of the same kind as this {case.category} case"
+        elif row.relevance >= 0.5:
+            text += f"; prior related to {case.category}"
+        else:
+            text += f"; prior not related to {case.category}"
+        said.append((push.get("relevance", 0) + push.get("watchlisted", 0), text))
+        if match.kind == "fuzzy":
+            said.append((push.get("fuzzy", 0), f"matched despite a misread: read as {match.seen_plate}, "
+                                               f"listed as {match.entry.plate}"))
+    misread = reads[reads["seen_plate"] != reads["plate"]] if "seen_plate" in reads else reads.iloc[0:0]
+    if len(misread):
+        said.append((0.05, f"{len(misread)} read(s) as {', '.join(sorted(set(misread['seen_plate'])))}, "
+                           "taken as misreads of this plate"))
+    days = int(row.history_days)
+    if days == 0:
+        said.append((push.get("new_here", 0) + push.get("history_days", 0),
+                     f"not seen by these cameras in the previous {query.history.days} days"))
+    else:
+        said.append((push.get("history_days", 0) + push.get("new_here", 0),
+                     f"seen by these cameras on {days} of the previous {query.history.days} days"
+                     + (" (a regular)" if days >= query.history.days // 2 else "")))
+    first, last = reads["ts"].min(), reads["ts"].max()
+    if row.stay_hours >= 0.5:
+        said.append((push.get("stay_hours", 0),
+                     f"arrived {_hhmm(first)}, left {_hhmm(last)}: {row.stay_hours:.1f} h between reads here"))
+    else:
+        said.append((push.get("stay_hours", 0), f"passed through ({_hhmm(first)}–{_hhmm(last)})"))
+    if row.in_window < 1:
+        said.append((push.get("in_window", 0), "seen only in the margin around the offence window"))
+    if row.hour_rarity > 1.0:
+        said.append((push.get("hour_rarity", 0), "seen at hours when these cameras see little traffic"))
+    if row.unknown_history >= 1:
+        said.append((push.get("unknown_history", 0),
+                     f"not seen anywhere in the county in the previous {query.history.days} days"))
+    elif row.far_km >= 5:
+        said.append((push.get("far_km", 0), f"usually seen {row.far_km:.0f} km from the scene"))
+    elif row.far_km > 0:
+        said.append((push.get("far_km", 0), f"usually seen {row.far_km:.1f} km from the scene (a local)"))
+    cams = reads["camera_id"].nunique()
+    said.append((push.get("reads", 0), f"{len(reads)} read(s) by {cams} camera(s) in the window"))
+    said.sort(key=lambda s: -abs(s[0]))
+    return [text for _, text in said]
