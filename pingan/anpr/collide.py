@@ -98,6 +98,16 @@ def _union(branches: list[ibis.Table]) -> ibis.Table:
     return expr
 
 
+def county_fleet(store: Store, history: Window) -> int:
+    """How many distinct vehicles the county's cameras saw in the last week of ``history`` (approximate)."""
+    first_day, last_day = history.days()
+    row = store.con.execute(
+        f"SELECT approx_count_distinct(plate) FROM reads "
+        f"WHERE day BETWEEN DATE '{last_day}' - INTERVAL 6 DAY AND DATE '{last_day}'"
+    ).fetchone()
+    return max(1, int(row[0] or 0)) if row else 1
+
+
 def collide(store: Store, query: CollideQuery) -> CollideResult:
     """Vehicles seen around at least K of the cases, ranked by how surprising that is."""
     from pingan.anpr.suspects import read_json  # one way to render a read
@@ -124,6 +134,7 @@ def collide(store: Store, query: CollideQuery) -> CollideResult:
 
     # The chance of each vehicle being seen around each case anyway, from the weeks before each case.
     probability = pd.DataFrame(index=pd.Index(plates, name="plate"))
+    fleet = county_fleet(store, history_window(windows[cases[0].case_id], query.history))
     for case in cases:
         cams = cameras[case.case_id]
         history = history_window(windows[case.case_id], query.history)
@@ -133,10 +144,6 @@ def collide(store: Store, query: CollideQuery) -> CollideResult:
             area_daily = t.aggregate(v=t.plate.nunique(), d=t.day.nunique()).to_pandas().iloc[0]
             per_plate = (t.filter(t.plate.isin(plates)).group_by("plate")
                          .aggregate(days=t.day.nunique()).to_pandas().set_index("plate")["days"])
-            fleet = max(1, store.con.execute(
-                "SELECT count(DISTINCT plate) FROM reads WHERE day BETWEEN ? AND ?",
-                [history.days()[0], history.days()[1]],
-            ).fetchone()[0])
             # prior: the share of the county's vehicles this area sees on an ordinary day
             prior = float(area_daily["v"]) / max(1.0, float(area_daily["d"] or 1)) / fleet
         else:
