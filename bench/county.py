@@ -1,0 +1,60 @@
+"""Build (or reuse) a simulated county and its store, for benchmarks and accuracy runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+from pingan.sim import SimConfig, simulate
+from pingan.store.db import open_store
+from pingan.store.importers import import_file
+
+OUT = Path(__file__).parent / "out"
+ORDER = ["cameras", "grids", "officers", "watchlist", "cases", "disputes", "reads"]
+FILES = {"cameras": "cameras.csv", "grids": "grids.geojson", "officers": "officers.csv",
+         "watchlist": "watchlist.csv", "cases": "cases.csv", "disputes": "disputes.csv", "reads": "reads.parquet"}
+
+
+def county(config: SimConfig) -> tuple[Path, Path]:
+    """The county folder and its imported store for ``config``, built once and cached under bench/out."""
+    key = hashlib.sha1(json.dumps(asdict(config), default=str, sort_keys=True).encode()).hexdigest()[:10]
+    folder = OUT / f"county-{config.vehicles}-{config.days}-{config.seed}-{config.misread_rate}-{key}"
+    db = folder / "pingan.duckdb"
+    if db.exists():
+        return folder, db
+    folder.mkdir(parents=True, exist_ok=True)
+    simulate(folder, config)
+    partial = folder / "partial.duckdb"
+    partial.unlink(missing_ok=True)
+    with open_store(partial) as store:
+        for kind in ORDER:
+            path = folder / FILES[kind]
+            if path.exists():
+                import_file(store, kind, path)
+    partial.rename(db)
+    return folder, db
+
+
+def machine() -> str:
+    """One line naming the machine and the date, for the figures' provenance."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError):
+        pass
+    return f"{cpu}, {cores} cores{mem}, Python {platform.python_version()}, {date.today().isoformat()}"
