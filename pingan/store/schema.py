@@ -168,6 +168,47 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     ),
 ]
 
+# Governance: users, sessions, login attempts, retention holds, supervisor authorisations.
+MIGRATIONS.append(
+    (
+        3,
+        [
+            """
+            CREATE TABLE users (
+                user_name     VARCHAR PRIMARY KEY,
+                role          VARCHAR NOT NULL,
+                password_hash VARCHAR NOT NULL,   -- scrypt$n$r$p$salt$hash
+                created_at    TIMESTAMP NOT NULL,
+                disabled      BOOLEAN NOT NULL DEFAULT false
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+                token_hash VARCHAR PRIMARY KEY,   -- SHA-256 of the token; the token itself is never stored
+                user_name  VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL,
+                last_seen  TIMESTAMP NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE login_attempts (user_name VARCHAR NOT NULL, at_utc TIMESTAMP NOT NULL, ok BOOLEAN NOT NULL)
+            """,
+            """
+            CREATE TABLE case_holds (
+                case_id VARCHAR PRIMARY KEY, held_by VARCHAR NOT NULL, reason VARCHAR NOT NULL, at_utc TIMESTAMP NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE authorisations (
+                ref VARCHAR PRIMARY KEY, supervisor VARCHAR NOT NULL, purpose VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL, valid_until TIMESTAMP NOT NULL
+            )
+            """,
+        ],
+    )
+)
+
+MIGRATIONS.sort(key=lambda m: m[0])
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
