@@ -3,23 +3,38 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+WEB    := pingan/web
 PORT   ?= 8000
 
-.PHONY: demo test install bench clean lock
+.PHONY: demo test install system-deps web bench clean lock
 
-demo: $(STAMP)
+demo: $(STAMP) web
 	$(BIN)/pingan demo --dir demo --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) web system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-install: $(STAMP)
+install: $(STAMP) web
 
 # Pinned direct dependencies in pyproject.toml, and every transitive one pinned in requirements.lock.
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[test]'
 	touch $(STAMP)
+
+# Front-end packages from the npm registry, at install time only (nothing is fetched at run time).
+web: $(WEB)/node_modules/.installed
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && mkdir -p node_modules
+	touch $@
+
+# Debian packages the tests use: a real browser for the workbench tests, PostgreSQL for the comparison
+# benchmark. Installed when missing (CI runs as root).
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing Debian chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock: $(STAMP)
@@ -29,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache
+	rm -rf $(VENV) demo .pytest_cache $(WEB)/node_modules

@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "pingan.cli.sim_cmds",
     "pingan.cli.serve_cmds",
     "pingan.cli.audit_cmds",
+    "pingan.cli.users_cmds",
+    "pingan.cli.grids_cmds",
     "pingan.cli.anpr_cmds",
     "pingan.cli.tactics_cmds",
     "pingan.cli.forecast_cmds",

@@ -98,11 +98,35 @@ def demo_command(ctx: Context, demo_dir: Path, vehicles: int, days: int, seed: i
         load_county(ctx, county, partial)
         partial.rename(db)  # a half-built demo store is never mistaken for a finished one
         click.echo(f"Demo store ready in {time.perf_counter() - started:.0f} s: {db}")
+    user, password = demo_account(db, demo_dir / "credentials.txt")
+    click.echo(f"Log in to the workbench as {user} with password {password} (kept in {demo_dir}/credentials.txt).")
     if no_serve:
         return
     from pingan.api.server import serve
 
     serve(db, host=host, port=port)
+
+
+def demo_account(db: Path, credentials: Path) -> tuple[str, str]:
+    """The demo's analyst account: created once with a random password (no default passwords)."""
+    import secrets
+
+    from pingan.governance.users import create_user, set_password
+
+    user = "demo"
+    password = credentials.read_text(encoding="utf-8").split()[1] if credentials.exists() else None
+    with open_store(db) as store:
+        exists = store.con.execute("SELECT 1 FROM users WHERE user_name = ?", [user]).fetchone()
+        if exists and password:
+            return user, password
+        password = secrets.token_urlsafe(12)
+        if exists:
+            set_password(store, user, password)
+        else:
+            create_user(store, user, "analyst", password)
+    credentials.write_text(f"{user} {password}\n", encoding="utf-8")
+    credentials.chmod(0o600)
+    return user, password
 
 
 def register(cli: click.Group) -> None:
