@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "pingan.cli.serve_cmds",
     "pingan.cli.audit_cmds",
     "pingan.cli.users_cmds",
+    "pingan.cli.governance_cmds",
     "pingan.cli.grids_cmds",
     "pingan.cli.anpr_cmds",
     "pingan.cli.tactics_cmds",
