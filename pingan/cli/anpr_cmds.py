@@ -8,9 +8,17 @@ from rich.table import Table
 
 from pingan.anpr.collide import CollideQuery, collide
 from pingan.anpr.suspects import SuspectQuery, suspects
+from datetime import timedelta
+
+from pingan.anpr.cases import load_case
 from pingan.cli.common import Context, emit_json, json_option, pass_context
 from pingan.governance.audit import audited
+from pingan.governance.purpose import check_old_reads
 from pingan.timeutil import parse_duration
+
+authorisation_option = click.option(
+    "--authorisation", default=None, metavar="REF",
+    help="A supervisor's authorisation reference, needed for reads older than 90 days.")
 
 
 def _watch_text(w: dict | None) -> str:
@@ -27,10 +35,11 @@ def _watch_text(w: dict | None) -> str:
 @click.option("--history-days", type=int, default=28, show_default=True,
               help="Weeks before the case used to learn normal traffic at these cameras.")
 @click.option("--no-fuzzy", is_flag=True, help="Match the watchlist exactly only.")
+@authorisation_option
 @json_option
 @pass_context
 def suspects_command(ctx: Context, case_id: str, radius_km: float, pad: str, top: int | None,
-                     history_days: int, no_fuzzy: bool, as_json: bool) -> None:
+                     history_days: int, no_fuzzy: bool, authorisation: str | None, as_json: bool) -> None:
     """Vehicles seen by cameras near the case during its window, best suspects first.
 
     Example: pingan suspects C0001 --radius-km 5 --pad 2h --top 10
@@ -40,8 +49,12 @@ def suspects_command(ctx: Context, case_id: str, radius_km: float, pad: str, top
     query = SuspectQuery(case_id=case_id, radius_km=radius_km, pad=parse_duration(pad, name="--pad"), top=top,
                          history=HistoryConfig(days=history_days), fuzzy=not no_fuzzy)
     with ctx.store() as store:
-        params = {"case_id": case_id, "radius_km": radius_km, "pad": pad, "top": top}
-        with audited(store, ctx.actor(purpose=case_id), action="consultation", operation="anpr.suspects",
+        actor = ctx.actor(purpose=case_id, store=store)
+        case = load_case(store, case_id)
+        check_old_reads(store, actor, case.start - query.pad - timedelta(days=history_days), authorisation,
+                        operation="anpr.suspects")
+        params = {"case_id": case_id, "radius_km": radius_km, "pad": pad, "top": top, "authorisation": authorisation}
+        with audited(store, actor, action="consultation", operation="anpr.suspects",
                      params=params) as audit:
             result = suspects(store, query)
             audit.touched = result.vehicles_seen
@@ -64,10 +77,11 @@ def suspects_command(ctx: Context, case_id: str, radius_km: float, pad: str, top
 @click.option("--radius-km", type=float, default=5.0, show_default=True)
 @click.option("--pad", default="2h", show_default=True)
 @click.option("--top", type=int, default=None, help="Only the best N vehicles.")
+@authorisation_option
 @json_option
 @pass_context
 def collide_command(ctx: Context, case_ids: tuple[str, ...], min_cases: int | None, radius_km: float, pad: str,
-                    top: int | None, as_json: bool) -> None:
+                    top: int | None, authorisation: str | None, as_json: bool) -> None:
     """Vehicles seen around at least K of the given cases (serial offences), best first.
 
     Example: pingan collide C0003 C0007 C0011 --min-cases 2
@@ -75,7 +89,10 @@ def collide_command(ctx: Context, case_ids: tuple[str, ...], min_cases: int | No
     query = CollideQuery(case_ids=tuple(case_ids), min_cases=min_cases, radius_km=radius_km,
                          pad=parse_duration(pad, name="--pad"), top=top)
     with ctx.store() as store:
-        with audited(store, ctx.actor(purpose=",".join(case_ids)), action="combination", operation="anpr.collide",
+        actor = ctx.actor(purpose=",".join(case_ids), store=store)
+        earliest = min(load_case(store, cid).start for cid in case_ids) - query.pad - timedelta(days=query.history.days)
+        check_old_reads(store, actor, earliest, authorisation, operation="anpr.collide")
+        with audited(store, actor, action="combination", operation="anpr.collide",
                      params={"case_ids": list(case_ids), "min_cases": query.k, "radius_km": radius_km,
                              "pad": pad}) as audit:
             result = collide(store, query)

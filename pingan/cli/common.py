@@ -29,9 +29,17 @@ class Context:
     user: str
     purpose: str | None
 
-    def actor(self, *, purpose: str | None = None) -> Actor:
-        """The actor for a command; a case command passes its case id as the fallback purpose."""
-        return Actor(user=self.user, role=None, purpose=self.purpose or purpose)
+    def actor(self, *, purpose: str | None = None, store: Store | None = None) -> Actor:
+        """The actor for a command; a case command passes its case id as the fallback purpose.
+
+        With a store, the role is the user's role there (None for an operator without an account).
+        """
+        role = None
+        if store is not None:
+            row = store.con.execute("SELECT role FROM users WHERE user_name = ? AND NOT disabled",
+                                    [self.user]).fetchone()
+            role = row[0] if row else None
+        return Actor(user=self.user, role=role, purpose=self.purpose or purpose)
 
     @contextmanager
     def store(self, *, read_only: bool = False) -> Iterator[Store]:

@@ -10,6 +10,7 @@ from pingan.cli.common import Context, emit_json, json_option, pass_context
 from pingan.config import settings
 from pingan.governance.audit import record
 from pingan.governance.backup import backup, restore
+from pingan.governance.purpose import authorise
 from pingan.governance.retention import hold_case, run_retention
 
 
@@ -84,6 +85,24 @@ def restore_command(ctx: Context, folder: Path, overwrite: bool) -> None:
     click.echo(f"Restored {len(tables)} tables into {ctx.db}; every table matches the backup.")
 
 
+@click.command("authorise")
+@click.option("--for", "purpose", required=True, help="The case or inquiry the authorisation is for.")
+@click.option("--days", type=int, default=30, show_default=True, help="How long it stays valid.")
+@json_option
+@pass_context
+def authorise_command(ctx: Context, purpose: str, days: int, as_json: bool) -> None:
+    """Grant (as a supervisor) an authorisation to query reads older than 90 days.
+
+    Example: pingan --user zhang.supervisor authorise --for "C0001 fraud ring" --days 30
+    """
+    with ctx.store() as store:
+        ref = authorise(store, ctx.actor(purpose=purpose, store=store), purpose, days)
+    if as_json:
+        emit_json({"ref": ref, "purpose": purpose, "days": days})
+    else:
+        click.echo(f"Authorisation {ref} for '{purpose}', valid {days} days. Pass it with --authorisation {ref}.")
+
+
 def register(cli: click.Group) -> None:
-    for command in (retention_group, backup_command, restore_command):
+    for command in (retention_group, backup_command, restore_command, authorise_command):
         cli.add_command(command)

@@ -168,6 +168,63 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     ),
 ]
 
+# Grids (issue 5): grading runs and their per-grid history, and each dispute's status history.
+# grid_grades keeps one row per police grid per grading, changed or not: hysteresis reads the runs of
+# consecutive gradings back from it. Re-grading the same as_of replaces that grading's rows.
+MIGRATIONS.append(
+    (
+        2,
+        [
+            """
+            CREATE TABLE grid_gradings (
+                as_of            TIMESTAMP PRIMARY KEY,  -- UTC; cases before this instant count
+                graded_at        TIMESTAMP NOT NULL,     -- UTC, when the grading ran
+                user_name        VARCHAR,
+                policy           JSON NOT NULL,          -- the GradingPolicy used, in full
+                red_threshold    DOUBLE,                 -- score a grid needed to qualify for red
+                yellow_threshold DOUBLE,
+                grids            INTEGER NOT NULL,
+                red              INTEGER NOT NULL,
+                yellow           INTEGER NOT NULL,
+                green            INTEGER NOT NULL,
+                changed          INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE grid_grades (
+                grid_id         VARCHAR NOT NULL,        -- a police grid
+                as_of           TIMESTAMP NOT NULL,      -- UTC, the grading it belongs to
+                colour          VARCHAR NOT NULL,        -- red | yellow | green, after hysteresis
+                score           DOUBLE NOT NULL,
+                components      JSON NOT NULL,           -- each part of the score, with its inputs
+                previous_colour VARCHAR,                 -- NULL on a grid's first grading
+                raw_colour      VARCHAR NOT NULL,        -- the colour the score alone qualifies for
+                hold_colour     VARCHAR NOT NULL,        -- the highest colour the score holds (thresholds less the margin)
+                changed         BOOLEAN NOT NULL,
+                reasons         VARCHAR[] NOT NULL,      -- plain words: what moved or held it
+                PRIMARY KEY (grid_id, as_of)
+            )
+            """,
+            """
+            CREATE TABLE dispute_events (
+                dispute_id  VARCHAR NOT NULL,
+                seq         INTEGER NOT NULL,            -- 1 = registration
+                at_utc      TIMESTAMP NOT NULL,          -- when the status changed (UTC)
+                from_status VARCHAR,                     -- NULL for the registration
+                to_status   VARCHAR NOT NULL,
+                note        VARCHAR,
+                user_name   VARCHAR,
+                recorded_at TIMESTAMP NOT NULL,          -- UTC, when it was written down
+                PRIMARY KEY (dispute_id, seq)
+            )
+            """,
+            """
+            CREATE SEQUENCE dispute_seq START 1
+            """,
+        ],
+    )
+)
+
 # Governance: users, sessions, login attempts, retention holds, supervisor authorisations.
 MIGRATIONS.append(
     (

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from pingan.governance.audit import Actor
+from pingan.governance.purpose import authorise
+from pingan.governance.users import create_user
 from pingan.store.db import open_store
 from tests.builders import SCENE, add_camera, add_case, add_read, add_watch, offset
 
@@ -26,11 +29,16 @@ def db(tmp_path: Path) -> Path:
         add_read(store, "苏E12345", "A", "2026-03-10 03:05")
         add_read(store, "苏E12345", "B", "2026-03-12 02:05")
         add_read(store, "苏K00001", "A", "2026-03-10 01:30")
+        # the county's reads are older than 90 days: queries need a supervisor's authorisation
+        create_user(store, "zhang", "supervisor", "a long enough passphrase")
+        ref = authorise(store, Actor("zhang", "supervisor"), "test inquiry")
+    (tmp_path / "ref").write_text(ref)
     return path
 
 
-def pingan(db: Path, *args: str, user: str = "analyst1") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pingan", "--db", str(db), "--user", user, *args],
+def pingan(db: Path, *args: str, user: str = "analyst1", authorised: bool = True) -> subprocess.CompletedProcess[str]:
+    extra = ["--authorisation", (db.parent / "ref").read_text()] if authorised and args[0] in ("suspects", "collide") else []
+    return subprocess.run([sys.executable, "-m", "pingan", "--db", str(db), "--user", user, *args, *extra],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -75,3 +83,11 @@ def test_suspects_is_audited_with_the_case_as_purpose(db: Path) -> None:
             "SELECT user_name, operation, purpose, outcome, touched FROM audit_log ORDER BY seq DESC LIMIT 1"
         ).fetchone()
     assert row == ("analyst7", "anpr.suspects", "C1", "ok", 2)
+
+
+def test_old_reads_without_an_authorisation_are_refused_and_the_refusal_audited(db: Path) -> None:
+    out = pingan(db, "suspects", "C1", authorised=False)
+    assert out.returncode != 0 and "90 days" in out.stderr and "Traceback" not in out.stderr
+    with open_store(db) as store:
+        row = store.con.execute("SELECT operation, outcome FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    assert row == ("anpr.suspects", "refused")

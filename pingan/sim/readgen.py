@@ -1,0 +1,173 @@
+"""From trips to reads: which cameras a car passes and when, and what each camera makes of it.
+
+A pass is a car going by a camera (the truth). A read is what the camera reports: some passes are
+missed, some are read twice within seconds, some have one character misread, and each read has a
+confidence that is lower on misreads on average but overlaps with good reads. Per-camera quality
+varies (:mod:`pingan.sim.cameras`); rates are renormalised per day so that the realised shares match
+the configuration. Misreads are likelier at night.
+
+Planted offences get special care: an offender's passes within 5 km of the scene are never missed
+(the answer key promises they were seen), the first of them on the way there is never misread, and
+for some offences the first on the way back is misread on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from pingan.sim.arrays import ragged_index
+from pingan.sim.cameras import CameraSet
+from pingan.sim.platebook import VEHICLE_TYPES, WIDTH, misread
+from pingan.sim.routes import RouteTable
+from pingan.sim.trips import DAY_S, Trips
+
+#: Offender passes this close to the scene are protected (a little inside the 5 km search radius).
+NEAR_SCENE_KM = 4.9
+_CAR, _SUV = VEHICLE_TYPES.index("car"), VEHICLE_TYPES.index("suv")
+
+
+@dataclass
+class Passes:
+    """One row per car passing a camera."""
+
+    vehicle: np.ndarray
+    camera: np.ndarray
+    t: np.ndarray
+    trip: np.ndarray
+
+
+@dataclass
+class ReadBatch:
+    """Reads as the cameras report them (before spelling): one row per read."""
+
+    camera: np.ndarray
+    t: np.ndarray
+    """Period seconds (local time since midnight of the first day)."""
+    vehicle: np.ndarray
+    """The vehicle truly passing (truth; never written to the reads file)."""
+    misread_row: np.ndarray
+    """Row of ``codes`` holding the misread plate, or -1 when the plate was read right."""
+    codes: np.ndarray
+    confidence: np.ndarray
+    vehicle_type: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.camera)
+
+    @staticmethod
+    def empty() -> ReadBatch:
+        return ReadBatch(np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int32), np.zeros(0, np.int32),
+                         np.zeros((0, WIDTH), np.uint32), np.zeros(0), np.zeros(0, np.int8))
+
+    @staticmethod
+    def concat(a: ReadBatch, b: ReadBatch) -> ReadBatch:
+        shifted = np.where(b.misread_row >= 0, b.misread_row + len(a.codes), -1)
+        return ReadBatch(
+            camera=np.concatenate([a.camera, b.camera]), t=np.concatenate([a.t, b.t]),
+            vehicle=np.concatenate([a.vehicle, b.vehicle]),
+            misread_row=np.concatenate([a.misread_row, shifted]).astype(np.int32),
+            codes=np.concatenate([a.codes, b.codes]), confidence=np.concatenate([a.confidence, b.confidence]),
+            vehicle_type=np.concatenate([a.vehicle_type, b.vehicle_type]),
+        )
+
+    def take(self, index: np.ndarray) -> ReadBatch:
+        """Selected reads, with only the misread plates they use."""
+        rows = self.misread_row[index]
+        used = rows >= 0
+        new_rows = np.full(len(rows), -1, dtype=np.int32)
+        new_rows[used] = np.arange(int(used.sum()), dtype=np.int32)
+        return ReadBatch(camera=self.camera[index], t=self.t[index], vehicle=self.vehicle[index],
+                         misread_row=new_rows, codes=self.codes[rows[used]], confidence=self.confidence[index],
+                         vehicle_type=self.vehicle_type[index])
+
+    def field_names(self) -> list[str]:
+        return [f.name for f in fields(self)]
+
+
+def expand(trips: Trips, routes: RouteTable, rng: np.random.Generator) -> Passes:
+    """Every camera passed on every trip, timed from departure by the route's offsets and the trip's factor."""
+    pair = routes.pair(trips.origin, trips.dest)
+    lo = routes.ptr[pair]
+    count = routes.ptr[pair + 1] - lo
+    trip, position = ragged_index(count)
+    k = lo[trip] + position
+    t = trips.depart[trip] + routes.offset_s[k] * trips.factor[trip] + rng.uniform(0.0, 1.5, len(k))
+    return Passes(vehicle=trips.vehicle[trip], camera=routes.camera[k], t=t, trip=trip)
+
+
+@dataclass(frozen=True)
+class ObservationRates:
+    miss: float
+    double: float
+    misread: float
+
+
+def observe(passes: Passes, trips: Trips, rng: np.random.Generator, cams: CameraSet, codes: np.ndarray,
+            vehicle_type: np.ndarray, rates: ObservationRates, scene_xy: np.ndarray,
+            force_misread: np.ndarray) -> ReadBatch:
+    """What the cameras report for these passes."""
+    n = len(passes.camera)
+    plant = trips.plant[passes.trip]
+    role = trips.role[passes.trip]
+    planted = np.flatnonzero(plant >= 0)
+    near = np.zeros(n, dtype=bool)
+    if len(planted):
+        sx, sy = scene_xy[plant[planted]].T
+        cam = passes.camera[planted]
+        near[planted] = np.hypot(cams.x[cam] - sx, cams.y[cam] - sy) <= NEAR_SCENE_KM
+
+    miss_p = _normalised(rates.miss, cams.miss_factor[passes.camera])
+    seen = (rng.random(n) >= miss_p) | near
+    keep = np.flatnonzero(seen)
+    anchor = np.zeros(n, dtype=bool)
+    forced = np.zeros(n, dtype=bool)
+    first_near = _first_per_group(np.flatnonzero(near), passes.trip)
+    anchor[first_near[role[first_near] == 1]] = True
+    back = first_near[role[first_near] == 2]
+    forced[back[force_misread[plant[back]]]] = True
+
+    doubled = keep[rng.random(len(keep)) < rates.double]
+    idx = np.concatenate([keep, doubled])
+    t = np.concatenate([passes.t[keep], passes.t[doubled] + rng.uniform(0.3, 4.0, len(doubled))])
+    is_copy = np.r_[np.zeros(len(keep), dtype=bool), np.ones(len(doubled), dtype=bool)]
+    camera = passes.camera[idx]
+    vehicle = passes.vehicle[idx]
+
+    hour = (t % DAY_S) // 3600
+    night = (hour >= 22) | (hour < 6)
+    misread_p = _normalised(rates.misread, cams.misread_factor[camera] * np.where(night, 1.4, 1.0))
+    wrong = rng.random(len(idx)) < misread_p
+    wrong &= ~(anchor[idx] & ~is_copy)
+    wrong |= forced[idx] & ~is_copy
+    rows = np.flatnonzero(wrong)
+    misread_row = np.full(len(idx), -1, dtype=np.int32)
+    misread_row[rows] = np.arange(len(rows), dtype=np.int32)
+    bad_codes = misread(rng, codes[vehicle[rows]])
+
+    confidence = np.where(wrong, rng.normal(0.83, 0.07, len(idx)), rng.normal(0.935, 0.035, len(idx)))
+    confidence -= np.where(night, 0.02, 0.0)
+    confidence = np.round(np.clip(confidence, 0.30, 0.999), 3)
+
+    vtype = vehicle_type[vehicle].copy()
+    swap = rng.random(len(idx)) < 0.03
+    vtype[swap & (vtype == _CAR)] = _SUV
+    vtype[swap & (vehicle_type[vehicle] == _SUV)] = _CAR
+    return ReadBatch(camera=camera.astype(np.int32), t=t, vehicle=vehicle.astype(np.int32), misread_row=misread_row,
+                     codes=bad_codes, confidence=confidence, vehicle_type=vtype.astype(np.int8))
+
+
+def _normalised(rate: float, factor: np.ndarray) -> np.ndarray:
+    """Per-row probabilities proportional to ``factor`` whose mean is ``rate``."""
+    if len(factor) == 0 or rate <= 0:
+        return np.zeros(len(factor))
+    return np.clip(rate * factor / factor.mean(), 0.0, 0.9)
+
+
+def _first_per_group(rows: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The first of ``rows`` (ascending) in each group."""
+    if len(rows) == 0:
+        return rows
+    _, first = np.unique(group[rows], return_index=True)
+    return rows[first]

@@ -1,0 +1,139 @@
+"""Trips between zones: a columnar container, tours built from stops, rush-hour slowing, no double booking.
+
+Times are seconds since local midnight of the first simulated day (``period seconds``). A trip's
+``factor`` scales the free-flow time of its route: the driver's habit, a little chance, and the
+congestion of the hour on the urban part of the route.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from pingan.sim.arrays import cummax_by_group, exclusive_cumsum_by_group, ragged_index
+from pingan.sim.routes import RouteTable
+
+DAY_S = 86_400.0
+#: The shortest stop between two trips of one vehicle (parking, getting out, getting back in).
+MIN_GAP_S = 90.0
+
+# Congestion multiplier on urban roads by hour of day (weekday, weekend).
+_WEEKDAY = np.array([0.90, 0.88, 0.88, 0.88, 0.90, 0.95, 1.05, 1.35, 1.40, 1.18, 1.10, 1.10,
+                     1.12, 1.10, 1.10, 1.12, 1.20, 1.40, 1.42, 1.22, 1.10, 1.02, 0.96, 0.92])
+_WEEKEND = np.array([0.92, 0.90, 0.88, 0.88, 0.88, 0.90, 0.92, 0.98, 1.05, 1.12, 1.18, 1.20,
+                     1.18, 1.15, 1.15, 1.18, 1.20, 1.20, 1.18, 1.12, 1.05, 1.00, 0.96, 0.94])
+
+
+@dataclass
+class Trips:
+    """One row per trip."""
+
+    vehicle: np.ndarray
+    origin: np.ndarray
+    dest: np.ndarray
+    depart: np.ndarray
+    factor: np.ndarray
+    tour: np.ndarray
+    """Trips of one tour leave home and come back together; whole tours are dropped, never single trips."""
+    fixed: np.ndarray
+    """Planted or copied trips whose times must not move."""
+    plant: np.ndarray
+    """Index of the planted offence the trip belongs to, or -1."""
+    role: np.ndarray
+    """For planted trips: 1 to the scene, 2 back from it, 3 an accomplice's; 0 otherwise."""
+
+    @staticmethod
+    def empty() -> Trips:
+        return Trips(*(np.zeros(0, dtype=dt) for dt in _DTYPES))
+
+    @staticmethod
+    def make(vehicle: np.ndarray, origin: np.ndarray, dest: np.ndarray, depart: np.ndarray, factor: np.ndarray,
+             tour: np.ndarray, fixed: bool = False, plant: int | np.ndarray = -1, role: int | np.ndarray = 0) -> Trips:
+        n = len(vehicle)
+        return Trips(
+            vehicle=np.asarray(vehicle, dtype=np.int32), origin=np.asarray(origin, dtype=np.int32),
+            dest=np.asarray(dest, dtype=np.int32), depart=np.asarray(depart, dtype=np.float64),
+            factor=np.asarray(factor, dtype=np.float32), tour=np.asarray(tour, dtype=np.int64),
+            fixed=np.full(n, fixed), plant=np.broadcast_to(np.asarray(plant, dtype=np.int32), (n,)).copy(),
+            role=np.broadcast_to(np.asarray(role, dtype=np.int8), (n,)).copy(),
+        )
+
+    def __len__(self) -> int:
+        return len(self.vehicle)
+
+    def take(self, index: np.ndarray) -> Trips:
+        return Trips(*(getattr(self, f.name)[index] for f in fields(self)))
+
+    @staticmethod
+    def concat(parts: list[Trips]) -> Trips:
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return Trips.empty()
+        return Trips(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Trips)))
+
+    def seconds(self, routes: RouteTable) -> np.ndarray:
+        """How long each trip takes."""
+        return routes.seconds[self.origin, self.dest] * self.factor
+
+
+_DTYPES = (np.int32, np.int32, np.int32, np.float64, np.float32, np.int64, bool, np.int32, np.int8)
+
+
+def congestion(depart_s: np.ndarray, weekday: bool, urban_share: np.ndarray) -> np.ndarray:
+    """Rush-hour multiplier of a trip's travel time: mostly on its urban part, a little elsewhere."""
+    hour = ((np.asarray(depart_s) % DAY_S) // 3600).astype(np.int64)
+    level = (_WEEKDAY if weekday else _WEEKEND)[hour]
+    return 1.0 + (level - 1.0) * (0.25 + 0.75 * urban_share)
+
+
+def trip_factor(rng: np.random.Generator, routes: RouteTable, origin: np.ndarray, dest: np.ndarray,
+                depart: np.ndarray, habit: np.ndarray, weekday: bool) -> np.ndarray:
+    """Travel-time factor of each trip: habit × chance × congestion at its hour."""
+    chance = rng.lognormal(0.0, 0.07, len(origin))
+    share = routes.urban_share[origin, dest]
+    return (habit * chance * congestion(depart, weekday, share)).astype(np.float32)
+
+
+def build_tours(rng: np.random.Generator, routes: RouteTable, vehicle: np.ndarray, home: np.ndarray,
+                stops: np.ndarray, n_stops: np.ndarray, start: np.ndarray, dwell: np.ndarray,
+                habit: np.ndarray, weekday: bool, first_tour: int) -> Trips:
+    """Trips of home-based tours: home → stop 1 → … → stop k → home, each stop with its dwell.
+
+    ``stops`` and ``dwell`` are (tours × max stops); only the first ``n_stops`` of a row count.
+    """
+    legs = np.asarray(n_stops, dtype=np.int64) + 1
+    tour, leg = ragged_index(legs)
+    last = leg == n_stops[tour]
+    prev = np.where(leg == 0, home[tour], stops[tour, np.maximum(leg - 1, 0)])
+    nxt = np.where(last, home[tour], stops[tour, np.minimum(leg, stops.shape[1] - 1)])
+    rough = trip_factor(rng, routes, prev, nxt, start[tour], habit[tour], weekday)
+    stay = np.where(last, 0.0, dwell[tour, np.minimum(leg, dwell.shape[1] - 1)])
+    step = routes.seconds[prev, nxt] * rough + stay
+    depart = start[tour] + exclusive_cumsum_by_group(step, tour)
+    factor = trip_factor(rng, routes, prev, nxt, depart, habit[tour], weekday)
+    return Trips.make(vehicle[tour], prev, nxt, depart, factor, tour + first_tour)
+
+
+def no_overlap(trips: Trips, routes: RouteTable, busy_until: np.ndarray) -> tuple[Trips, np.ndarray]:
+    """Trips with departures pushed back so that a vehicle never starts a trip before ending the last.
+
+    ``busy_until`` holds, per vehicle, when its last trip (from earlier days) ends; it is updated.
+    Returns the trips sorted by (vehicle, departure) and the planned departure before the push.
+    """
+    order = np.lexsort((trips.depart, trips.vehicle))
+    trips = trips.take(order)
+    planned = trips.depart.copy()
+    if len(trips) == 0:
+        return trips, planned
+    vehicle = trips.vehicle
+    first = np.r_[True, vehicle[1:] != vehicle[:-1]]
+    x = trips.depart.copy()
+    x[first] = np.maximum(x[first], busy_until[vehicle[first]] + MIN_GAP_S)
+    step = trips.seconds(routes) + MIN_GAP_S
+    before = exclusive_cumsum_by_group(step, vehicle)
+    trips.depart = cummax_by_group(x - before, vehicle) + before
+    last = np.r_[vehicle[1:] != vehicle[:-1], True]
+    end = trips.depart + trips.seconds(routes)
+    busy_until[vehicle[last]] = end[last]
+    return trips, planned
