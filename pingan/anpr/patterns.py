@@ -141,7 +141,7 @@ def first_seen(store: Store, query: FirstSeenQuery) -> FirstSeenResult:
         misread_of = sorted(v for v in variant_of.get(row.plate, ()) if v in before)
         reasons = [f"first seen {iso_local(row.first.to_pydatetime())}; not seen anywhere in the "
                    f"{query.lookback.days} day(s) before the period",
-                   f"{row.reads} read(s), {row.passes} pass(es), {row.cams} camera(s), {row.days} day(s) in the period"]
+                   f"{row.n} read(s), {row.passes} pass(es), {row.cams} camera(s), {row.days} day(s) in the period"]
         if match is not None:
             reasons.insert(0, f"on watchlist '{match.entry.list}' (person {match.entry.person_id}: "
                               f"{', '.join(match.entry.categories)})"
@@ -149,7 +149,7 @@ def first_seen(store: Store, query: FirstSeenQuery) -> FirstSeenResult:
                                  if match.kind == "fuzzy" else ""))
         if misread_of:
             reasons.append(f"may be a misread of {', '.join(misread_of[:3])}, seen in the look-back")
-        vehicles.append(Newcomer(0, row.plate, row.first.to_pydatetime(), row.last.to_pydatetime(), int(row.reads),
+        vehicles.append(Newcomer(0, row.plate, row.first.to_pydatetime(), row.last.to_pydatetime(), int(row.n),
                                  int(row.passes), int(row.cams), int(row.days), match, misread_of, reasons, []))
     kind_rank = {"exact": 0, "fuzzy": 1}
     vehicles.sort(key=lambda v: (kind_rank.get(v.watchlist.kind, 2) if v.watchlist else 2, bool(v.misread_of),
@@ -288,20 +288,43 @@ def night_active(store: Store, query: NightQuery) -> NightResult:
     found = found.sort_values(["score", "night_share", "plate"], ascending=[False, False, True])
     if query.top is not None:
         found = found.head(query.top)
+    reads = plate_reads(store, found["plate"].tolist(), window)
+    by_plate = {p: g for p, g in reads.groupby("plate", sort=False)}
     vehicles = []
     for rank, row in enumerate(found.itertuples(index=False), start=1):
-        roaming = row.night_cams / max(1, row.nn)
-        pattern = "roaming" if row.night_cams >= 4 and roaming >= 0.3 else "regular"
+        g = by_plate.get(row.plate, reads.iloc[0:0])
+        night_reads = g[_is_night(g["ts"], query)]
+        sameness = route_sameness(night_reads)
+        pattern = "regular" if sameness >= 0.5 else "roaming"
         reasons = [
             f"{row.nn} of {row.n} reads ({row.night_share:.0%}) between {query.label}; the city's share is {share:.0%}",
             f"active on {row.nights} night(s) and {row.days} day(s) in the period",
-            (f"at {row.night_cams} different cameras at night: roams rather than commutes" if pattern == "roaming"
-             else f"at {row.night_cams} camera(s) at night: a regular night route (night shift?)"),
+            (f"the same cameras night after night ({sameness:.0%} alike): a regular night route (night shift?)"
+             if pattern == "regular" else
+             f"different cameras from night to night ({row.night_cams} in all, {sameness:.0%} alike): roams"),
         ]
         vehicles.append(NightVehicle(rank, row.plate, float(row.night_share), int(row.n), int(row.nn), int(row.nights),
-                                     int(row.days), int(row.night_cams), float(row.score), pattern, reasons))
-    _attach_reads(store, vehicles, window, limit=10)
+                                     int(row.days), int(row.night_cams), float(row.score), pattern, reasons,
+                                     reads_json(night_reads, 10)))
     return NightResult(query, share, considered, vehicles)
+
+
+def _is_night(ts: pd.Series, query: NightQuery) -> np.ndarray:
+    hours = np.array([to_local(t.to_pydatetime()).hour for t in ts], dtype=int)
+    if query.night_start > query.night_end:
+        return (hours >= query.night_start) | (hours < query.night_end)
+    return (hours >= query.night_start) & (hours < query.night_end)
+
+
+def route_sameness(night_reads: pd.DataFrame) -> float:
+    """How alike the cameras of one night are to the next night's (mean Jaccard of consecutive nights)."""
+    if night_reads.empty:
+        return 0.0
+    nights = [(to_local(t.to_pydatetime()) - timedelta(hours=12)).date() for t in night_reads["ts"]]
+    sets = night_reads.assign(night=nights).groupby("night", sort=True)["camera_id"].agg(frozenset).tolist()
+    if len(sets) < 2:
+        return 1.0
+    return float(np.mean([len(a & b) / len(a | b) for a, b in zip(sets[:-1], sets[1:], strict=True)]))
 
 
 # --- loitering ----------------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ ROUTE_MODULES = [
     "pingan.api.routes.grids",
     "pingan.api.routes.forecast",
     "pingan.api.routes.audit",
+    "pingan.api.routes.kpi",
+    "pingan.api.routes.reports",
+    "pingan.api.routes.imports",
     "pingan.api.routes.web",
 ]
 

@@ -47,6 +47,13 @@ class Forecast:
         return self.cells[:n]
 
 
+def outward(box: list[float], digits: int = 7) -> list[float]:
+    """A bbox rounded to ``digits`` decimals outwards, so it still holds every point of its cell."""
+    scale = 10.0**digits
+    return [float(np.floor(box[0] * scale) / scale), float(np.floor(box[1] * scale) / scale),
+            float(np.ceil(box[2] * scale) / scale), float(np.ceil(box[3] * scale) / scale)]
+
+
 def rank_cells(history: History, scores: np.ndarray) -> list[dict[str, Any]]:
     """Study cells ordered by score, ties by past cases and then by cell id (deterministic)."""
     cells = history.cells
@@ -58,7 +65,7 @@ def rank_cells(history: History, scores: np.ndarray) -> list[dict[str, Any]]:
         out.append({
             "rank": rank,
             "cell_id": cell_id(cells.rows[i], cells.cols[i]),
-            "bbox": [round(v, 7) for v in box],
+            "bbox": outward(box),
             "score": round(float(scores[i]), 6),
             "expected": round(float(scores[i]), 6),
             "history_count": int(past[i]),

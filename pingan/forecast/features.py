@@ -80,7 +80,7 @@ class CellFeatures:
             chosen = in_year & (h.category == name)
             cols[f"cat_{i}"] = np.bincount(h.cell[chosen], minlength=len(h.cells)).astype(float)
         cols["available_days"] = np.full(len(h.cells), float(self.days - origin))
-        day_of_year = (h.as_of - pd.Timedelta(days=origin)).dayofyear
+        day_of_year = (h.as_of - pd.Timedelta(days=origin)).day_of_year
         cols["day_of_year"] = np.full(len(h.cells), float(day_of_year))
         return pd.DataFrame(cols)
 

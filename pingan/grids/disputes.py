@@ -5,10 +5,10 @@ medium, high) and its parties as pseudonymous ids — never names, phone numbers
 moves through the workflow::
 
     open ──→ mediating ──→ resolved
-      │  ╲        │    ↗      ↑
-      │   ╲       ↓   ╱       │
-      │    ──→ escalated ─────┘
-      └──────────────────────→ resolved   (settled on the spot)
+      │         │  ↑          ↑
+      │         ↓  │          │
+      ├──→ escalated ─────────┘
+      └──→ resolved   (settled on the spot)
 
 * ``open → mediating | resolved | escalated``
 * ``mediating → resolved | escalated``
@@ -38,6 +38,7 @@ import shapely
 
 from pingan.errors import BadFile, BadInput, Conflict, NotFound
 from pingan.geo import valid_lon_lat
+from pingan.grids._arrow import append_rows
 from pingan.grids.geometry import GridSet, load_grids
 from pingan.store.db import Store
 from pingan.timeutil import iso_local, parse_time
@@ -296,8 +297,9 @@ class OpenDisputes:
 def open_at(store: Store, as_of: datetime) -> OpenDisputes:
     """Disputes opened before ``as_of`` and not resolved by then, with their status at that instant.
 
-    The status comes from the event history; a dispute written without events (straight into the table)
-    is taken as open from ``opened_at`` until ``closed_at``.
+    The status comes from the event history. A dispute written without events (straight into the table
+    by another importer) is open from ``opened_at``, and from ``closed_at`` on takes its stored status
+    (resolved, or escalated — which still counts); without ``closed_at`` it takes its stored status.
     """
     rows = store.con.execute(
         """
@@ -308,8 +310,7 @@ def open_at(store: Store, as_of: datetime) -> OpenDisputes:
         SELECT * FROM (
             SELECT d.dispute_id, d.lon, d.lat, d.level,
                    CASE WHEN ev.status IS NOT NULL THEN ev.status
-                        WHEN d.closed_at IS NOT NULL AND d.closed_at <= $as_of THEN 'resolved'
-                        WHEN d.status = 'resolved' THEN 'open'
+                        WHEN d.status IN ('resolved', 'escalated') AND d.closed_at > $as_of THEN 'open'
                         ELSE d.status END AS status_then
             FROM disputes d LEFT JOIN ev USING (dispute_id)
             WHERE d.opened_at <= $as_of
@@ -479,21 +480,9 @@ def import_disputes(store: Store, path: str | Path, *, user: str | None = None,
             "rows_total, accepted, set_aside, already_stored) VALUES (?, 'disputes', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [report.batch_id, str(path), fmt, user, started, now_utc(), report.rows_total, report.accepted,
              len(report.set_aside), report.already_stored])
-        _append(con, "disputes", [*_COLUMNS.split(", "), "batch_id"], records)
-        _append(con, "dispute_events", ["dispute_id", "seq", "at_utc", "from_status", "to_status", "note",
+        append_rows(con, "disputes", [*_COLUMNS.split(", "), "batch_id"], records)
+        append_rows(con, "dispute_events", ["dispute_id", "seq", "at_utc", "from_status", "to_status", "note",
                                         "user_name", "recorded_at"], events)
-        _append(con, "set_aside", ["batch_id", "kind", "row_number", "reason", "row_json"], aside)
+        append_rows(con, "set_aside", ["batch_id", "kind", "row_number", "reason", "row_json"], aside)
     return report
 
-
-def _append(con: Any, table: str, columns: list[str], rows: list[list[Any]]) -> None:
-    """Append rows in one statement through Arrow (row-by-row inserts are slow in DuckDB)."""
-    if not rows:
-        return
-    types = {"parties": pa.list_(pa.string())}
-    arrow = pa.table({c: pa.array([r[i] for r in rows], type=types.get(c)) for i, c in enumerate(columns)})
-    con.register("_rows", arrow)
-    try:
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _rows")
-    finally:
-        con.unregister("_rows")

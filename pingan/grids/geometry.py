@@ -143,13 +143,11 @@ class GridSet:
             # Bounding boxes first (cheap, all points at once), then the exact test on candidate pairs only.
             pt, grid = self.tree.query(points)
             hit = shapely.intersects_xy(self.geoms[grid], xs[pt], ys[pt]) & finite[pt]
-            pt, grid = pt[hit], grid[hit]
             # Several hits only on shared borders: keep the lowest index (grids are sorted by id).
-            order = np.lexsort((grid, pt))
-            pt, grid = pt[order], grid[order]
-            first = np.ones(pt.size, dtype=bool)
-            first[1:] = pt[1:] != pt[:-1]
-            out[start + pt[first]] = grid[first]
+            best = np.full(xs.size, len(self), dtype=np.int64)
+            np.minimum.at(best, pt[hit], grid[hit])
+            best[best == len(self)] = -1
+            out[start:start + xs.size] = best
         return out
 
     def locate(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> list[str | None]:

@@ -61,7 +61,7 @@ class SimConfig:
     """Villages in the county; default scales with its area (about 11 per 100 km²)."""
     towns: int | None = None
     background_cases_per_day: float | None = None
-    """Cases with no planted vehicle; default scales with vehicles (12 a day for 20,000)."""
+    """Cases with no planted vehicle; default scales with vehicles (12 a day for 20,000; at most 40)."""
     case_history_days: int = 90
     """Background cases also cover this many days before the first simulated day (for forecasting)."""
     disputes_per_day: float = 6.0
@@ -108,7 +108,7 @@ class SimConfig:
     def cases_per_day(self) -> float:
         if self.background_cases_per_day is not None:
             return self.background_cases_per_day
-        return 2.0 + 10.0 * self.vehicles / 20_000
+        return min(40.0, 2.0 + 10.0 * self.vehicles / 20_000)
 
     @property
     def newcomer_day(self) -> int:

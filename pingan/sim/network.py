@@ -39,17 +39,17 @@ class RoadClass(NamedTuple):
 
 
 ROAD_CLASSES: dict[str, RoadClass] = {
-    "expressway": RoadClass(100.0, 1.03, 0.0, False),
-    "national": RoadClass(62.0, 1.05, 8.0, False),
-    "county": RoadClass(52.0, 1.12, 6.0, False),
-    "link": RoadClass(38.0, 1.15, 12.0, False),
-    "village": RoadClass(30.0, 1.30, 4.0, False),
-    "town": RoadClass(24.0, 1.10, 10.0, True),
-    "core_fast": RoadClass(50.0, 1.0, 8.0, True),
-    "core_main": RoadClass(34.0, 1.0, 16.0, True),
-    "core_secondary": RoadClass(30.0, 1.0, 14.0, True),
-    "core_minor": RoadClass(25.0, 1.0, 11.0, True),
-    "core_street": RoadClass(18.0, 1.0, 7.0, True),
+    "expressway": RoadClass(95.0, 1.03, 0.0, False),
+    "national": RoadClass(55.0, 1.05, 10.0, False),
+    "county": RoadClass(45.0, 1.12, 8.0, False),
+    "link": RoadClass(32.0, 1.15, 15.0, False),
+    "village": RoadClass(28.0, 1.30, 5.0, False),
+    "town": RoadClass(20.0, 1.10, 14.0, True),
+    "core_fast": RoadClass(45.0, 1.0, 10.0, True),
+    "core_main": RoadClass(28.0, 1.0, 22.0, True),
+    "core_secondary": RoadClass(25.0, 1.0, 18.0, True),
+    "core_minor": RoadClass(21.0, 1.0, 14.0, True),
+    "core_street": RoadClass(15.0, 1.0, 9.0, True),
 }
 CLASS_NAMES = list(ROAD_CLASSES)
 MAJOR_CLASSES = frozenset({"expressway", "national", "county", "core_fast", "core_main", "core_secondary"})

@@ -89,17 +89,41 @@ def unique_plates(rng: np.random.Generator, provinces: np.ndarray, letters: np.n
                   new_energy: np.ndarray, large: np.ndarray) -> np.ndarray:
     """Like :func:`random_plates`, redrawing until no two rows are the same plate."""
     mat = random_plates(rng, provinces, letters, new_energy, large)
-    for _ in range(20):
-        dup = _duplicated(mat)
-        if not dup.any():
+    keys = plate_keys(mat)
+    _, first = np.unique(keys, return_index=True)
+    taken = np.sort(keys[first])
+    todo = np.setdiff1d(np.arange(len(mat)), first)
+    for _ in range(200):
+        if len(todo) == 0:
             return mat
-        mat[dup] = random_plates(rng, provinces[dup], letters[dup], new_energy[dup], large[dup])
+        fresh = random_plates(rng, provinces[todo], letters[todo], new_energy[todo], large[todo])
+        fresh_keys = plate_keys(fresh)
+        pos = np.minimum(np.searchsorted(taken, fresh_keys), len(taken) - 1)
+        clash = taken[pos] == fresh_keys
+        _, own_first = np.unique(fresh_keys, return_index=True)
+        repeated = np.ones(len(todo), dtype=bool)
+        repeated[own_first] = False
+        ok = ~(clash | repeated)
+        mat[todo[ok]] = fresh[ok]
+        taken = np.sort(np.concatenate([taken, fresh_keys[ok]]))
+        todo = todo[~ok]
     raise RuntimeError("could not draw unique plates")  # pragma: no cover - 10^7 plates per letter
 
 
+def plate_keys(mat: np.ndarray) -> np.ndarray:
+    """One int64 per plate row (province index, then 7 bits per character): equal keys, equal plates."""
+    province = np.searchsorted(_PROVINCE_SORTED, mat[:, 0]).astype(np.int64)
+    key = province
+    for col in range(1, WIDTH):
+        key = (key << 7) | (mat[:, col].astype(np.int64) & 127)
+    return key
+
+
+_PROVINCE_SORTED = np.sort(np.array([ord(c) for c in PROVINCES], dtype=np.uint32))
+
+
 def _duplicated(mat: np.ndarray) -> np.ndarray:
-    view = np.ascontiguousarray(mat).view(np.dtype((np.void, mat.dtype.itemsize * WIDTH))).ravel()
-    _, first = np.unique(view, return_index=True)
+    _, first = np.unique(plate_keys(mat), return_index=True)
     dup = np.ones(len(mat), dtype=bool)
     dup[first] = False
     return dup
@@ -200,9 +224,15 @@ class PlateBook:
         return to_strings(self.codes)
 
 
+def arrow_strings(text: np.ndarray) -> pa.StringArray:
+    """A NumPy unicode array as one Arrow string array (Arrow may hand back chunks for big inputs)."""
+    out = pa.array(text, type=pa.string())
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
 def make_platebook(codes: np.ndarray, plate_id: np.ndarray, colour: np.ndarray,
                    vehicle_type: np.ndarray) -> PlateBook:
-    spellings = pa.concat_arrays([pa.array(render(codes, style), type=pa.string()) for style in range(N_STYLES)])
+    spellings = pa.concat_arrays([arrow_strings(render(codes, style)) for style in range(N_STYLES)])
     return PlateBook(codes=codes, plate_id=plate_id, colour=colour, vehicle_type=vehicle_type, spellings=spellings)
 
 

@@ -93,7 +93,10 @@ def expand(trips: Trips, routes: RouteTable, rng: np.random.Generator) -> Passes
     count = routes.ptr[pair + 1] - lo
     trip, position = ragged_index(count)
     k = lo[trip] + position
-    t = trips.depart[trip] + routes.offset_s[k] * trips.factor[trip] + rng.uniform(0.0, 1.5, len(k))
+    offset = routes.offset_s[k]
+    stopped = offset >= trips.stop_at[trip] * routes.seconds[trips.origin, trips.dest][trip]
+    t = (trips.depart[trip] + offset * trips.factor[trip] + np.where(stopped, trips.stop_s[trip], np.float32(0))
+         + rng.uniform(0.0, 1.5, len(k)))
     return Passes(vehicle=trips.vehicle[trip], camera=routes.camera[k], t=t, trip=trip)
 
 
@@ -118,40 +121,44 @@ def observe(passes: Passes, trips: Trips, rng: np.random.Generator, cams: Camera
         cam = passes.camera[planted]
         near[planted] = np.hypot(cams.x[cam] - sx, cams.y[cam] - sy) <= NEAR_SCENE_KM
 
-    miss_p = _normalised(rates.miss, cams.miss_factor[passes.camera])
-    seen = (rng.random(n) >= miss_p) | near
+    # Misses: per-camera quality, scaled by today's traffic at each camera so the share is the rate.
+    traffic = np.bincount(passes.camera, minlength=cams.n)
+    scale = rates.miss * n / max(float(traffic @ cams.miss_factor), 1e-9)
+    miss_p = np.clip(cams.miss_factor * scale, 0.0, 0.9).astype(np.float32)[passes.camera]
+    seen = (rng.random(n, dtype=np.float32) >= miss_p) | near
     keep = np.flatnonzero(seen)
-    anchor = np.zeros(n, dtype=bool)
-    forced = np.zeros(n, dtype=bool)
     first_near = _first_per_group(np.flatnonzero(near), passes.trip)
-    anchor[first_near[role[first_near] == 1]] = True
+    anchor = first_near[role[first_near] == 1]
     back = first_near[role[first_near] == 2]
-    forced[back[force_misread[plant[back]]]] = True
+    forced = back[force_misread[plant[back]]]
 
-    doubled = keep[rng.random(len(keep)) < rates.double]
+    doubled = keep[rng.random(len(keep), dtype=np.float32) < rates.double]
     idx = np.concatenate([keep, doubled])
     t = np.concatenate([passes.t[keep], passes.t[doubled] + rng.uniform(0.3, 4.0, len(doubled))])
-    is_copy = np.r_[np.zeros(len(keep), dtype=bool), np.ones(len(doubled), dtype=bool)]
     camera = passes.camera[idx]
     vehicle = passes.vehicle[idx]
 
-    hour = (t % DAY_S) // 3600
-    night = (hour >= 22) | (hour < 6)
-    misread_p = _normalised(rates.misread, cams.misread_factor[camera] * np.where(night, 1.4, 1.0))
-    wrong = rng.random(len(idx)) < misread_p
-    wrong &= ~(anchor[idx] & ~is_copy)
-    wrong |= forced[idx] & ~is_copy
+    m = len(idx)
+    second = t % DAY_S
+    night = (second >= 22 * 3600) | (second < 6 * 3600)
+    # Misreads: per-camera quality, 1.4 times likelier at night, scaled so today's share is the rate.
+    weight = cams.misread_factor.astype(np.float32)[camera] * np.where(night, np.float32(1.4), np.float32(1.0))
+    wrong = rng.random(m, dtype=np.float32) < _normalised(rates.misread, weight)
+    # Near-scene passes are never missed, so they sit among the first len(keep) rows (not the doubles).
+    wrong[np.searchsorted(keep, anchor)] = False
+    wrong[np.searchsorted(keep, forced)] = True
     rows = np.flatnonzero(wrong)
     misread_row = np.full(len(idx), -1, dtype=np.int32)
     misread_row[rows] = np.arange(len(rows), dtype=np.int32)
     bad_codes = misread(rng, codes[vehicle[rows]])
 
-    confidence = np.where(wrong, rng.normal(0.83, 0.07, len(idx)), rng.normal(0.935, 0.035, len(idx)))
-    confidence -= np.where(night, 0.02, 0.0)
-    confidence = np.round(np.clip(confidence, 0.30, 0.999), 3)
+    z = rng.standard_normal(m, dtype=np.float32)
+    confidence = np.where(wrong, np.float32(0.83) + np.float32(0.07) * z, np.float32(0.935) + np.float32(0.035) * z)
+    confidence -= np.where(night, np.float32(0.02), np.float32(0.0))
+    confidence = np.round(np.clip(confidence, 0.30, 0.999).astype(np.float64), 3)
 
-    vtype = vehicle_type[vehicle].copy()
-    swap = rng.random(len(idx)) < 0.03
+    vtype = vehicle_type[vehicle]
+    swap = rng.random(m, dtype=np.float32) < 0.03
     vtype[swap & (vtype == _CAR)] = _SUV
     vtype[swap & (vehicle_type[vehicle] == _SUV)] = _CAR
     return ReadBatch(camera=camera.astype(np.int32), t=t, vehicle=vehicle.astype(np.int32), misread_row=misread_row,
@@ -161,8 +168,8 @@ def observe(passes: Passes, trips: Trips, rng: np.random.Generator, cams: Camera
 def _normalised(rate: float, factor: np.ndarray) -> np.ndarray:
     """Per-row probabilities proportional to ``factor`` whose mean is ``rate``."""
     if len(factor) == 0 or rate <= 0:
-        return np.zeros(len(factor))
-    return np.clip(rate * factor / factor.mean(), 0.0, 0.9)
+        return np.zeros(len(factor), dtype=np.float32)
+    return np.clip(factor * np.float32(rate / float(factor.mean(dtype=np.float64))), 0.0, 0.9).astype(np.float32)
 
 
 def _first_per_group(rows: np.ndarray, group: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from pingan.sim.network import NodeKind
 from pingan.sim.population import Behaviour, Population, gravity
 from pingan.sim.platebook import VEHICLE_TYPES
 from pingan.sim.routes import RouteTable, Zones
-from pingan.sim.trips import DAY_S, Trips, build_tours, trip_factor
+from pingan.sim.trips import DAY_S, Trips, add_stops, build_tours, trip_factor
 
 H = 3600.0
 MIN = 60.0
@@ -115,7 +115,9 @@ def daily_trips(rng: np.random.Generator, day: int, weekday: bool, pop: Populati
     rare = d.pick(by[Behaviour.RARE], 0.22)
     d.tours(rare, d.hours(11, 2.5, 7, 20, len(rare)), np.ones(len(rare), dtype=np.int64), dest.shop, (20, 120))
     _visitors(d, through_share)
-    return Trips.concat(d.parts)
+    trips = Trips.concat(d.parts)
+    add_stops(rng, trips)
+    return trips
 
 
 def _commuters(d: _Day, commuters: np.ndarray) -> None:

@@ -42,6 +42,10 @@ class Trips:
     """Index of the planted offence the trip belongs to, or -1."""
     role: np.ndarray
     """For planted trips: 1 to the scene, 2 back from it, 3 an accomplice's; 0 otherwise."""
+    stop_s: np.ndarray
+    """An unplanned stop on the way (petrol, a parcel, a friend), in seconds; 0 for most trips."""
+    stop_at: np.ndarray
+    """Where on the route the stop happens, as a share of the free-flow time."""
 
     @staticmethod
     def empty() -> Trips:
@@ -57,6 +61,7 @@ class Trips:
             factor=np.asarray(factor, dtype=np.float32), tour=np.asarray(tour, dtype=np.int64),
             fixed=np.full(n, fixed), plant=np.broadcast_to(np.asarray(plant, dtype=np.int32), (n,)).copy(),
             role=np.broadcast_to(np.asarray(role, dtype=np.int8), (n,)).copy(),
+            stop_s=np.zeros(n, dtype=np.float32), stop_at=np.zeros(n, dtype=np.float32),
         )
 
     def __len__(self) -> int:
@@ -74,10 +79,11 @@ class Trips:
 
     def seconds(self, routes: RouteTable) -> np.ndarray:
         """How long each trip takes."""
-        return routes.seconds[self.origin, self.dest] * self.factor
+        return routes.seconds[self.origin, self.dest] * self.factor + self.stop_s
 
 
-_DTYPES = (np.int32, np.int32, np.int32, np.float64, np.float32, np.int64, bool, np.int32, np.int8)
+_DTYPES = (np.int32, np.int32, np.int32, np.float64, np.float32, np.int64, bool, np.int32, np.int8, np.float32,
+           np.float32)
 
 
 def congestion(depart_s: np.ndarray, weekday: bool, urban_share: np.ndarray) -> np.ndarray:
@@ -85,6 +91,14 @@ def congestion(depart_s: np.ndarray, weekday: bool, urban_share: np.ndarray) -> 
     hour = ((np.asarray(depart_s) % DAY_S) // 3600).astype(np.int64)
     level = (_WEEKDAY if weekday else _WEEKEND)[hour]
     return 1.0 + (level - 1.0) * (0.25 + 0.75 * urban_share)
+
+
+def add_stops(rng: np.random.Generator, trips: Trips, share: float = 0.12) -> None:
+    """Give a share of the trips an unplanned stop of 2–12 minutes somewhere along the way."""
+    n = len(trips)
+    stopping = rng.random(n) < share
+    trips.stop_s = np.where(stopping, rng.uniform(120.0, 720.0, n), 0.0).astype(np.float32)
+    trips.stop_at = rng.random(n).astype(np.float32)
 
 
 def trip_factor(rng: np.random.Generator, routes: RouteTable, origin: np.ndarray, dest: np.ndarray,
@@ -121,8 +135,9 @@ def no_overlap(trips: Trips, routes: RouteTable, busy_until: np.ndarray) -> tupl
     ``busy_until`` holds, per vehicle, when its last trip (from earlier days) ends; it is updated.
     Returns the trips sorted by (vehicle, departure) and the planned departure before the push.
     """
-    order = np.lexsort((trips.depart, trips.vehicle))
-    trips = trips.take(order)
+    # One int64 key (vehicle, then departure to the second) sorts faster than a lexsort of two columns.
+    key = trips.vehicle.astype(np.int64) << 32 | (trips.depart + 30 * DAY_S).astype(np.int64)
+    trips = trips.take(np.argsort(key, kind="stable"))
     planned = trips.depart.copy()
     if len(trips) == 0:
         return trips, planned
@@ -137,3 +152,59 @@ def no_overlap(trips: Trips, routes: RouteTable, busy_until: np.ndarray) -> tupl
     end = trips.depart + trips.seconds(routes)
     busy_until[vehicle[last]] = end[last]
     return trips, planned
+
+
+def drop_blocked_tours(trips: Trips, routes: RouteTable, blocks: list[tuple[int, float, float]],
+                       margin_s: float = 1800.0) -> Trips:
+    """Trips without the ordinary tours that would clash with a vehicle's planted trips.
+
+    A tour is dropped whole (its vehicle stays home), so nobody teleports.
+    """
+    if not blocks or len(trips) == 0:
+        return trips
+    blocked = np.array(sorted({v for v, _, _ in blocks}))
+    rows = np.flatnonzero(np.isin(trips.vehicle, blocked) & ~trips.fixed)
+    if len(rows) == 0:
+        return trips
+    end = trips.depart[rows] + trips.seconds(routes)[rows]
+    spans: dict[int, list[float]] = {}
+    for r, e in zip(rows, end, strict=True):
+        tour = int(trips.tour[r])
+        span = spans.setdefault(tour, [float(trips.depart[r]), float(e), float(trips.vehicle[r])])
+        span[0], span[1] = min(span[0], float(trips.depart[r])), max(span[1], float(e))
+    by_vehicle: dict[int, list[tuple[float, float]]] = {}
+    for v, b0, b1 in blocks:
+        by_vehicle.setdefault(v, []).append((b0 - margin_s, b1 + margin_s))
+    dropped = {tour for tour, (t0, t1, v) in spans.items()
+               if any(t0 < b1 and t1 > b0 for b0, b1 in by_vehicle[int(v)])}
+    if not dropped:
+        return trips
+    return trips.take(np.flatnonzero(~np.isin(trips.tour, np.array(sorted(dropped)))))
+
+
+def settle(trips: Trips, routes: RouteTable, busy_until: np.ndarray) -> Trips:
+    """:func:`no_overlap`, making sure planted (fixed) trips keep their exact times.
+
+    When an earlier ordinary tour would push a fixed trip back, that tour is dropped instead.
+    """
+    for _ in range(5):
+        busy = busy_until.copy()
+        out, planned = no_overlap(trips, routes, busy)
+        moved = out.fixed & (np.abs(out.depart - planned) > 1e-3)
+        if not moved.any():
+            busy_until[:] = busy
+            return out
+        out.depart = planned
+        bad = np.unique(out.vehicle[moved])
+        first_fixed = {int(v): float(planned[moved & (out.vehicle == v)].min()) for v in bad}
+        early = np.zeros(len(out), dtype=bool)
+        for v, t in first_fixed.items():
+            early |= (out.vehicle == v) & ~out.fixed & (planned < t)
+        if not early.any():
+            busy_until[bad] = -np.inf  # yesterday's late trip: let the planted trip win
+        tours = np.unique(out.tour[early])
+        trips = out.take(np.flatnonzero(~(np.isin(out.tour, tours) & ~out.fixed)))
+    busy = busy_until.copy()
+    out, _ = no_overlap(trips, routes, busy)
+    busy_until[:] = busy
+    return out

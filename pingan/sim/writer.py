@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pingan.sim.cameras import CameraSet
-from pingan.sim.platebook import N_STYLES, PLATE_COLOURS, VEHICLE_TYPES, PlateBook, render
+from pingan.sim.platebook import N_STYLES, PLATE_COLOURS, VEHICLE_TYPES, PlateBook, arrow_strings, render
 from pingan.sim.readgen import ReadBatch
 
 UTC_OFFSET_S = 8 * 3600
@@ -60,7 +60,8 @@ class ReadsWriter:
         self._csv: pacsv.CSVWriter | None = None
         if fmt in ("parquet", "both"):
             path = out_dir / "reads.parquet"
-            self._parquet = pq.ParquetWriter(path, PARQUET_SCHEMA, compression="snappy")
+            self._parquet = pq.ParquetWriter(path, PARQUET_SCHEMA, compression="zstd",
+                                             use_dictionary=["camera_id", "plate_color", "vehicle_type"])
             self.paths.append(path)
         if fmt in ("csv", "both"):
             path = out_dir / "reads.csv"
@@ -118,19 +119,43 @@ class ReadsWriter:
             if len(mine):
                 text[mine] = render(batch.codes[mine], s)
         index[wrong] = len(self.book.spellings) + rows
-        dictionary = pa.concat_arrays([self.book.spellings, pa.array(text, type=pa.string())])
+        dictionary = pa.concat_arrays([self.book.spellings, arrow_strings(text)])
         return dictionary.take(pa.array(index))
 
 
-def fixed_hex(prefix: bytes, numbers: np.ndarray, digits: int) -> pa.Array:
-    """``prefix`` + ``numbers`` in upper-case hex of ``digits`` digits, as an Arrow string array."""
+def _hex_pairs() -> np.ndarray:
+    """For each byte value, its two hex characters packed little-endian (high nibble first in memory)."""
+    value = np.arange(256)
+    return (_HEX[value >> 4].astype(np.uint64) | (_HEX[value & 15].astype(np.uint64) << np.uint64(8)))
+
+
+_HEX_PAIRS = _hex_pairs()
+
+
+def fixed_hex(prefix: bytes, numbers: np.ndarray, digits: int = 10) -> pa.Array:
+    """``prefix`` + ascending ``numbers`` as ``digits`` (≥ 8) upper-case hex digits, as an Arrow string array."""
     n = len(numbers)
+    high_digits = digits - 8
     width = len(prefix) + digits
-    buf = np.empty((n, width), dtype=np.uint8)
-    buf[:, : len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
-    shifts = np.arange(digits - 1, -1, -1, dtype=np.int64) * 4
-    buf[:, len(prefix):] = _HEX[(numbers[:, None] >> shifts[None, :]) & 15]
-    return _fixed_width(buf)
+    layout = np.dtype({"names": ["prefix", "high", "low"],
+                       "formats": [f"S{len(prefix)}", f"S{high_digits}", "<u8"],
+                       "offsets": [0, len(prefix), len(prefix) + high_digits], "itemsize": width})
+    rows = np.empty(n, dtype=layout)
+    rows["prefix"] = prefix
+    low = (numbers & 0xFFFFFFFF).astype(np.uint32)
+    # Eight hex digits of the low 32 bits as one little-endian word: most significant byte first.
+    word = _HEX_PAIRS[low >> np.uint32(24)]
+    word |= _HEX_PAIRS[(low >> np.uint32(16)) & np.uint32(255)] << np.uint64(16)
+    word |= _HEX_PAIRS[(low >> np.uint32(8)) & np.uint32(255)] << np.uint64(32)
+    word |= _HEX_PAIRS[low & np.uint32(255)] << np.uint64(48)
+    rows["low"] = word
+    if n:
+        # The high digits of consecutive ids change at most a few times per batch: fill runs.
+        high = numbers >> 32
+        for value in np.unique(high):
+            lo, hi = np.searchsorted(high, [value, value + 1])
+            rows["high"][lo:hi] = f"{int(value):0{high_digits}X}".encode()
+    return _fixed_width(rows.view(np.uint8).reshape(n, width))
 
 
 def iso_strings(epoch_s: np.ndarray, start: date) -> pa.Array:

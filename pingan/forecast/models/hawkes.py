@@ -70,7 +70,8 @@ class Hawkes(HotspotModel):
     """Self-exciting point process on the grid (background + own-cell and neighbour triggering)."""
 
     name = "hawkes"
-    description = "self-exciting point process per cell (background + fast/slow own-cell and neighbour triggering), EM fit"
+    description = ("self-exciting point process per cell: background rate + fast/slow own-cell and "
+                   "neighbour triggering, fitted by EM")
 
     def __init__(self, max_days: int = 1096, iterations: int = 60,
                  fast_days: tuple[float, ...] = FAST_DAYS, slow_days: tuple[float, ...] = SLOW_DAYS) -> None:

@@ -1,0 +1,454 @@
+"""Vehicle tactics on the command line: companions, cloned plates, trajectory, stay points, night activity,
+first appearance, loitering and partial-plate search.
+
+Each command parses its options, opens the store, runs the tactic under audit (these read personal
+data: a purpose is required) and renders the result — a table, or one JSON document with ``--json``.
+Without --start/--end a command looks at the last days of data and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from pingan.cli.common import Context, emit_json, json_option, pass_context
+from pingan.errors import BadInput
+from pingan.governance.audit import audited
+from pingan.store.db import Store
+from pingan.timeutil import parse_duration
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def period_options(func: F) -> F:
+    """``--start`` / ``--end``: ISO 8601 times, local time of the deployment unless an offset is given."""
+    func = click.option("--end", default=None, metavar="T", help="End of the period (default: end of the data).")(func)
+    return click.option("--start", default=None, metavar="T",
+                        help="Start of the period, e.g. 2026-03-01T00:00 (local time unless an offset is given).")(func)
+
+
+def top_option(default: int | None) -> Callable[[F], F]:
+    return click.option("--top", type=int, default=default, show_default=default is not None,
+                        help="Only the best N.")
+
+
+def area_options(func: F) -> F:
+    func = click.option("--camera", "cameras", multiple=True, metavar="ID",
+                        help="A camera of the area (repeat for several).")(func)
+    func = click.option("--radius-km", type=float, default=1.0, show_default=True,
+                        help="With --near: cameras within this distance.")(func)
+    return click.option("--near", default=None, metavar="LON,LAT",
+                        help="The area: cameras within --radius-km of this point.")(func)
+
+
+def resolve_area(store: Store, near: str | None, radius_km: float, cameras: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The area's cameras from --near/--radius-km and --camera; None when neither is given."""
+    if near is None and not cameras:
+        return None
+    chosen = list(cameras)
+    if near is not None:
+        from pingan.anpr.area import area_around
+
+        try:
+            lon, lat = (float(x) for x in near.split(","))
+        except ValueError:
+            raise BadInput(f"--near '{near}' is not a point; write it as LON,LAT like 118.80,32.05.") from None
+        chosen += area_around(store, lon, lat, radius_km).camera_ids
+    known = {r[0] for r in store.con.execute("SELECT camera_id FROM cameras").fetchall()}
+    unknown = [c for c in cameras if c not in known]
+    if unknown:
+        raise BadInput(f"Unknown camera(s) {', '.join(unknown)}; list cameras with their ids as imported.")
+    if not chosen:
+        raise BadInput(f"No camera lies within {radius_km} km of {near}; widen --radius-km.")
+    return tuple(dict.fromkeys(chosen))
+
+
+def _say_period(period: Any) -> None:
+    w = period.window.to_json()
+    click.echo(f"Period {w['start']} – {w['end']}" + (f" ({period.note})" if period.note else "") + ".")
+
+
+def _table(*columns: str) -> Table:
+    return Table(*columns, show_lines=False)
+
+
+def _print(table: Table) -> None:
+    Console().print(table)
+
+
+# --- companions ---------------------------------------------------------------------------------------
+
+
+@click.command("companions")
+@click.argument("plate")
+@period_options
+@click.option("--within", default="60s", show_default=True, help="Same camera within this interval of the plate.")
+@click.option("--min-trips", type=int, default=2, show_default=True, help="Together on at least this many trips.")
+@click.option("--min-cameras", type=int, default=2, show_default=True, help="At at least this many cameras.")
+@click.option("--min-score", type=float, default=2.0, show_default=True,
+              help="Only companions this surprising (−log10 chance of happening by accident).")
+@top_option(None)
+@json_option
+@pass_context
+def companions_command(ctx: Context, plate: str, start: str | None, end: str | None, within: str, min_trips: int,
+                       min_cameras: int, min_score: float, top: int | None, as_json: bool) -> None:
+    """Vehicles that repeatedly travel with PLATE (same cameras within the interval), best first.
+
+    Scored by surprise against background traffic: a bus on its route or a neighbour on the same
+    commute is there without the plate too, and is not a companion.
+
+    Example: pingan companions 苏N12345 --start 2026-03-01 --end 2026-03-31 --within 60s
+    """
+    from pingan.anpr.companions import CompanionQuery, companions
+    from pingan.anpr.tactic_common import plate_arg, resolve_period
+
+    norm = plate_arg(plate)
+    span = parse_duration(within, name="--within")
+    with ctx.store() as store:
+        period = resolve_period(store, start, end)
+        query = CompanionQuery(plate=norm, period=period, within=span, min_trips=min_trips, min_cameras=min_cameras,
+                               min_score=min_score, top=top)
+        with audited(store, ctx.actor(), action="consultation", operation="anpr.companions",
+                     params={"plate": norm, **period.window.to_json(), "within": within}) as audit:
+            result = companions(store, query)
+            audit.touched = result.target_reads + sum(c.co_reads for c in result.companions)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    _say_period(period)
+    click.echo(result.reasons[0] if result.reasons else "")
+    table = _table("rank", "plate", "trips", "cameras", "co-reads", "score", "lead/lag", "first together", "last together")
+    for c in result.companions:
+        doc = c.to_json()
+        table.add_row(str(c.rank), c.plate, str(c.trips), str(c.cameras), str(c.co_reads), f"{c.score:.1f}",
+                      f"{c.lead_lag_s:+.0f} s", doc["first_together"], doc["last_together"])
+    _print(table)
+
+
+# --- cloned plates ------------------------------------------------------------------------------------
+
+
+@click.command("cloned")
+@period_options
+@click.option("--max-kmh", type=float, default=150.0, show_default=True, help="Fastest believable road speed.")
+@click.option("--road-factor", type=float, default=1.3, show_default=True,
+              help="Road distance over straight-line distance.")
+@click.option("--min-km", type=float, default=2.0, show_default=True,
+              help="Cameras nearer than this never make an impossible move.")
+@click.option("--min-evidence", type=int, default=2, show_default=True,
+              help="Reads of a second vehicle needed (one stray read is a misread, not a clone).")
+@click.option("--plate", "plates", multiple=True, help="Only these plates (repeat for several).")
+@top_option(None)
+@json_option
+@pass_context
+def cloned_command(ctx: Context, start: str | None, end: str | None, max_kmh: float, road_factor: float,
+                   min_km: float, min_evidence: int, plates: tuple[str, ...], top: int | None, as_json: bool) -> None:
+    """Plates that appear to be on two vehicles (seen at places too far apart for the time between),
+    most certain first. Swept a day at a time with the first hour of the next day; misreads of a plate
+    one character away and double reads are set aside. Default period: the last 7 days of data.
+
+    Example: pingan cloned --start 2026-03-01 --end 2026-03-31 --max-kmh 150
+    """
+    from pingan.anpr.cloned import CloneQuery, cloned
+    from pingan.anpr.tactic_common import plate_arg, resolve_period
+    from pingan.anpr.travel import TravelRule
+
+    rule = TravelRule(max_kmh=max_kmh, road_factor=road_factor, min_km=min_km)
+    only = tuple(plate_arg(p) for p in plates) or None
+    with ctx.store() as store:
+        period = resolve_period(store, start, end, default_days=7)
+        query = CloneQuery(period=period, rule=rule, min_evidence=min_evidence, plates=only, top=top)
+        with audited(store, ctx.actor(), action="consultation", operation="anpr.cloned",
+                     params={**period.window.to_json(), **rule.to_json(), "min_evidence": min_evidence,
+                             "plates": list(only or [])}) as audit:
+            result = cloned(store, query)
+            audit.touched = sum(len(p.second_vehicle) + 2 * len(p.evidence) for p in result.plates)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    _say_period(period)
+    click.echo(f"{len(result.plates)} plate(s) on two vehicles; {result.single_outliers} plate(s) with one stray "
+               "read set aside as misreads.")
+    table = _table("rank", "plate", "score", "days", "moves", "why")
+    for p in result.plates:
+        table.add_row(str(p.rank), p.plate, f"{p.score:.2f}", str(len(p.days)), str(len(p.evidence)),
+                      "; ".join(p.reasons[:2]))
+    _print(table)
+
+
+# --- trajectory and stay points ----------------------------------------------------------------------
+
+
+@click.command("trajectory")
+@click.argument("plate")
+@period_options
+@click.option("--trip-gap", default="30m", show_default=True, help="A longer gap between reads starts a new trip.")
+@click.option("--variants/--no-variants", default=None,
+              help="Look up plates one misread away (default: only when the reads look misread).")
+@json_option
+@pass_context
+def trajectory_command(ctx: Context, plate: str, start: str | None, end: str | None, trip_gap: str,
+                       variants: bool | None, as_json: bool) -> None:
+    """The plate's reads in time order, split into trips, with gaps and implied speeds.
+
+    Example: pingan trajectory 苏N12345 --start 2026-03-01 --end 2026-03-07
+    """
+    from pingan.anpr.tactic_common import plate_arg, resolve_period
+    from pingan.anpr.trajectory import TrajectoryQuery, trajectory
+
+    norm = plate_arg(plate)
+    with ctx.store() as store:
+        period = resolve_period(store, start, end)
+        query = TrajectoryQuery(plate=norm, period=period, trip_gap=parse_duration(trip_gap, name="--trip-gap"),
+                                variants=variants)
+        with audited(store, ctx.actor(), action="consultation", operation="anpr.trajectory",
+                     params={"plate": norm, **period.window.to_json()}) as audit:
+            result = trajectory(store, query)
+            audit.touched = len(result.reads)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    _say_period(period)
+    for reason in result.reasons:
+        click.echo(reason)
+    doc = result.to_json()
+    table = _table("trip", "time", "camera", "gap min", "km", "km/h", "")
+    for r in doc["reads"]:
+        table.add_row(str(r["trip"]), r["ts"], r["camera_id"], _fmt(r["gap_min"]), _fmt(r["km"], 2),
+                      _fmt(r["kmh"]), "IMPOSSIBLE" if r["impossible"] else "")
+    _print(table)
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+@click.command("stay-points")
+@click.argument("plate")
+@period_options
+@click.option("--min-dwell", default="1h", show_default=True, help="A stay is at least this long between trips.")
+@click.option("--radius-km", type=float, default=1.0, show_default=True, help="Stays this close are one place.")
+@top_option(None)
+@json_option
+@pass_context
+def stay_points_command(ctx: Context, plate: str, start: str | None, end: str | None, min_dwell: str,
+                        radius_km: float, top: int | None, as_json: bool) -> None:
+    """Where the vehicle stays (trip ends with long dwells, overnight): likely home, workplace, hideouts,
+    most important first.
+
+    Example: pingan stay-points 苏N12345 --start 2026-03-01 --end 2026-03-31
+    """
+    from pingan.anpr.staypoints import StayQuery, stay_points
+    from pingan.anpr.tactic_common import plate_arg, resolve_period
+
+    norm = plate_arg(plate)
+    with ctx.store() as store:
+        period = resolve_period(store, start, end)
+        query = StayQuery(plate=norm, period=period, min_dwell=parse_duration(min_dwell, name="--min-dwell"),
+                          radius_km=radius_km, top=top)
+        with audited(store, ctx.actor(), action="consultation", operation="anpr.stay_points",
+                     params={"plate": norm, **period.window.to_json()}) as audit:
+            result = stay_points(store, query)
+            audit.touched = result.reads
+    if as_json:
+        emit_json(result.to_json())
+        return
+    _say_period(period)
+    click.echo(result.reasons[0])
+    table = _table("rank", "label", "lon", "lat", "visits", "hours", "nights", "arrives", "leaves", "cameras")
+    for p in result.points:
+        table.add_row(str(p.rank), p.label, f"{p.lon:.5f}", f"{p.lat:.5f}", str(p.visits), f"{p.dwell_hours:.1f}",
+                      str(p.overnights), p.arrive_hhmm, p.leave_hhmm, ", ".join(p.cameras[:4]))
+    _print(table)
+
+
+# --- fleet patterns -----------------------------------------------------------------------------------
+
+
+def _night_hours(text: str) -> tuple[int, int]:
+    try:
+        a, b = (int(x) for x in text.split("-"))
+    except ValueError:
+        raise BadInput(f"--night '{text}' is not a range of hours; write it like 22-5.") from None
+    return a, b
+
+
+@click.command("night-active")
+@period_options
+@click.option("--night", default="22-5", show_default=True, help="Night hours, local: START-END.")
+@click.option("--min-reads", type=int, default=10, show_default=True, help="Vehicles with fewer reads are left out.")
+@click.option("--min-nights", type=int, default=3, show_default=True, help="Active on at least this many nights.")
+@top_option(50)
+@json_option
+@pass_context
+def night_active_command(ctx: Context, start: str | None, end: str | None, night: str, min_reads: int,
+                         min_nights: int, top: int | None, as_json: bool) -> None:
+    """Vehicles whose activity concentrates at night (昼伏夜出), most marked first, scored against the
+    city's normal night share.
+
+    Example: pingan night-active --start 2026-03-01 --end 2026-03-31 --top 20
+    """
+    from pingan.anpr.patterns import NightQuery, night_active
+    from pingan.anpr.tactic_common import resolve_period
+
+    night_start, night_end = _night_hours(night)
+    with ctx.store() as store:
+        period = resolve_period(store, start, end)
+        query = NightQuery(period=period, night_start=night_start, night_end=night_end, min_reads=min_reads,
+                           min_nights=min_nights, top=top)
+        with audited(store, ctx.actor(), action="consultation", operation="anpr.night_active",
+                     params={**period.window.to_json(), "night": night, "top": top}) as audit:
+            result = night_active(store, query)
+            audit.touched = sum(v.reads for v in result.vehicles)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    _say_period(period)
+    click.echo(f"City night share ({query.label}): {result.city_night_share:.1%}.")
+    table = _table("rank", "plate", "night share", "reads", "nights", "score", "pattern")
+    for v in result.vehicles:
+        table.add_row(str(v.rank), v.plate, f"{v.night_share:.0%}", str(v.reads), str(v.nights), f"{v.score:.1f}",
+                      v.pattern)
+    _print(table)
+
+
+@click.command("first-seen")
+@period_options
+@click.option("--lookback", default="30d", show_default=True, help="Never seen in this long before the period.")
+@area_options
+@click.option("--min-passes", type=int, default=2, show_default=True,
+              help="Passes needed in the period (one stray read is usually a misread).")
+@top_option(100)
+@json_option
+@pass_context
+def first_seen_command(ctx: Context, start: str | None, end: str | None, lookback: str, near: str | None,
+                       radius_km: float, cameras: tuple[str, ...], min_passes: int, top: int | None,
+                       as_json: bool) -> None:
+    """Vehicles seen in the period that were never seen anywhere in the look-back before it (首次入城),
+    optionally only those seen in an area; watchlisted ones first. Default period: the last day of data.
+
+    Example: pingan first-seen --start 2026-03-10 --end 2026-03-11 --lookback 30d --near 118.80,32.05 --radius-km 2
+    """
+    from pingan.anpr.patterns import FirstSeenQuery, first_seen
+    from pingan.anpr.tactic_common import resolve_period
+
+    with ctx.store() as store:
+        period = resolve_period(store, start, end, default_days=1)
+        area = resolve_area(store, near, radius_km, cameras)
+        query = FirstSeenQuery(period=period, lookback=parse_duration(lookback, name="--lookback"), cameras=area,
+                               min_passes=min_passes, top=top)
+        with audited(store, ctx.actor(), action="consultation", operation="anpr.first_seen",
+                     params={**period.window.to_json(), "lookback": lookback, "cameras": list(area or [])}) as audit:
+            result = first_seen(store, query)
+            audit.touched = result.vehicles_in_period
+    if as_json:
+        emit_json(result.to_json())
+        return
+    _say_period(period)
+    click.echo(f"{len(result.vehicles)} newcomer(s) among {result.vehicles_in_period} vehicles seen.")
+    table = _table("rank", "plate", "first seen", "passes", "cameras", "watchlist", "note")
+    for v in result.vehicles:
+        doc = v.to_json()
+        w = doc["watchlist"]
+        table.add_row(str(v.rank), v.plate, doc["first_seen"], str(v.passes), str(v.cameras),
+                      f"{w['list']}:{w['person_id']} ({w['match']})" if w else "",
+                      f"misread of {v.misread_of[0]}?" if v.misread_of else "")
+    _print(table)
+
+
+@click.command("loitering")
+@period_options
+@area_options
+@click.option("--min-visits", type=int, default=3, show_default=True, help="Visits needed to be listed.")
+@click.option("--visit-gap", default="30m", show_default=True, help="A longer absence ends a visit.")
+@top_option(50)
+@json_option
+@pass_context
+def loitering_command(ctx: Context, start: str | None, end: str | None, near: str | None, radius_km: float,
+                      cameras: tuple[str, ...], min_visits: int, visit_gap: str, top: int | None,
+                      as_json: bool) -> None:
+    """Vehicles that keep coming back to an area (a school, a bank, a village) or circle within it.
+
+    Example: pingan loitering --near 118.80,32.05 --radius-km 0.5 --start 2026-03-01 --end 2026-03-31
+    """
+    from pingan.anpr.patterns import LoiterQuery, loitering
+    from pingan.anpr.tactic_common import resolve_period
+
+    with ctx.store() as store:
+        period = resolve_period(store, start, end)
+        area = resolve_area(store, near, radius_km, cameras)
+        if area is None:
+            raise BadInput("loitering needs an area: give --near LON,LAT (with --radius-km) or --camera ID.")
+        query = LoiterQuery(period=period, cameras=area, min_visits=min_visits,
+                            visit_gap=parse_duration(visit_gap, name="--visit-gap"), top=top)
+        with audited(store, ctx.actor(), action="consultation", operation="anpr.loitering",
+                     params={**period.window.to_json(), "cameras": list(area)}) as audit:
+            result = loitering(store, query)
+            audit.touched = result.vehicles_seen
+    if as_json:
+        emit_json(result.to_json())
+        return
+    _say_period(period)
+    click.echo(f"{result.vehicles_seen} vehicles seen by {len(area)} camera(s) of the area.")
+    table = _table("rank", "plate", "visits", "days", "circling", "score", "why")
+    for v in result.vehicles:
+        table.add_row(str(v.rank), v.plate, str(v.visits), str(v.days), str(v.circling_visits), f"{v.score:.1f}",
+                      "; ".join(v.reasons[1:]) or v.reasons[0])
+    _print(table)
+
+
+@click.command("plate-search")
+@click.argument("pattern")
+@period_options
+@area_options
+@click.option("--fuzzy", is_flag=True, help="Also match characters cameras confuse (8/B, 0/D, 2/Z …).")
+@click.option("--max-cost", type=float, default=1.0, show_default=True, help="With --fuzzy: most misread cost.")
+@top_option(100)
+@json_option
+@pass_context
+def plate_search_command(ctx: Context, pattern: str, start: str | None, end: str | None, near: str | None,
+                         radius_km: float, cameras: tuple[str, ...], fuzzy: bool, max_cost: float, top: int | None,
+                         as_json: bool) -> None:
+    """Plates seen in the period that fit a partial plate: ? (or _) is one unknown character, * (or %) any
+    number. Quote the pattern so the shell leaves it alone.
+
+    Example: pingan plate-search '苏N?23*' --start 2026-03-01 --end 2026-03-31 --fuzzy
+    """
+    from pingan.anpr.search import PlateSearchQuery, plate_search
+    from pingan.anpr.tactic_common import resolve_period
+
+    with ctx.store() as store:
+        period = resolve_period(store, start, end)
+        area = resolve_area(store, near, radius_km, cameras)
+        query = PlateSearchQuery(pattern=pattern, period=period, cameras=area, fuzzy=fuzzy, max_cost=max_cost, top=top)
+        with audited(store, ctx.actor(), action="consultation", operation="anpr.plate_search",
+                     params={"pattern": pattern, **period.window.to_json(), "fuzzy": fuzzy,
+                             "cameras": list(area or [])}) as audit:
+            result = plate_search(store, query)
+            audit.touched = sum(m.reads for m in result.matches)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    _say_period(period)
+    click.echo(f"{result.total} plate(s) fit {pattern}.")
+    table = _table("rank", "plate", "match", "cost", "reads", "cameras", "first seen", "last seen")
+    for m in result.matches:
+        doc = m.to_json()
+        table.add_row(str(m.rank), m.plate, doc["match"], f"{m.cost:g}", str(m.reads), str(m.cameras),
+                      doc["first_seen"], doc["last_seen"])
+    _print(table)
+
+
+COMMANDS = [
+    companions_command, cloned_command, trajectory_command, stay_points_command, night_active_command,
+    first_seen_command, loitering_command, plate_search_command,
+]
+
+
+def register(cli: click.Group) -> None:
+    for command in COMMANDS:
+        cli.add_command(command)
