@@ -269,33 +269,41 @@ MIGRATIONS.sort(key=lambda m: m[0])
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    """The schema version of an open store (0 for an empty database)."""
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migrations already applied to an open store (empty for an empty database)."""
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
     ).fetchone()
     if not exists or not exists[0]:
-        return 0
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+        return set()
+    rows = con.execute("SELECT key FROM meta WHERE key LIKE 'migration:%'").fetchall()
+    return {int(key.split(":", 1)[1]) for (key,) in rows}
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied to an open store (0 for an empty database)."""
+    return max(applied_versions(con), default=0)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Bring the store up to :data:`SCHEMA_VERSION`, each migration in its own transaction."""
-    version = current_version(con)
+    """Apply every migration the store has not had yet, each in its own transaction.
+
+    Migrations are tracked one by one, so one added later with a lower number is still applied.
+    """
+    applied = applied_versions(con)
     for target, statements in MIGRATIONS:
-        if target <= version:
+        if target in applied:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
             for statement in statements:
                 con.execute(statement)
-            con.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(target)]
-            )
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, 'applied')", [f"migration:{target}"])
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                        [str(max(applied | {target}))])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-        version = target
-    return version
+        applied.add(target)
+    return max(applied, default=0)
