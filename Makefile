@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 WEB    := pingan/web
 PORT   ?= 8000
 
-.PHONY: demo test install system-deps web bench clean lock
+.PHONY: demo test install system-deps web bench clean lock screenshots
 
 demo: $(STAMP) web
 	$(BIN)/pingan demo --dir demo --port $(PORT)
@@ -31,10 +31,14 @@ $(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 # Debian packages the tests use: a real browser for the workbench tests, PostgreSQL for the comparison
 # benchmark. Installed when missing (CI runs as root).
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-		echo "Installing Debian chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk'; then \
+		echo "Installing Debian chromium and a CJK font for the browser tests and PDF reports"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	fi
+
+# Regenerate the screenshots in docs/screenshots (the browser tests write them when asked).
+screenshots: $(STAMP) web system-deps
+	PINGAN_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/web
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -77,7 +77,7 @@ def generate(n: int, *, seed: int = 0, vehicles: int = 200_000, cameras: int = 4
         "name": [f"卡口{i}号" for i in range(cameras)],
     })
     days = max(1, n // 5_000_000)
-    ms = np.sort(rng.integers(0, days * 86_400_000, n))
+    ms = np.sort(rng.integers(0, days * 86_400, n)) * 1000  # cameras export times to the second
     start_ms = int(start.timestamp() * 1000)
     # Popular vehicles are seen more often (commuters), as in real traffic.
     vehicle = np.minimum((rng.pareto(1.2, n) * vehicles / 20).astype(np.int64), vehicles - 1)
@@ -129,3 +129,76 @@ def write_files(folder: Path, n: int, seed: int = 0) -> dict[str, Path]:
     pq_writer.close()
     csv_writer.close()
     return {"parquet": pq_path, "csv": csv_path, "cameras": cam_path}
+
+
+# --- timing ------------------------------------------------------------------------------------------
+
+OUT = Path(__file__).parent / "out"
+
+
+def _child(args: argparse.Namespace) -> None:
+    """One timed import in this process; prints one JSON line."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from pingan.store.db import open_store
+    from pingan.store.importers import import_file
+
+    with open_store(Path(args.store)) as store:
+        if args.cameras:
+            import_file(store, "cameras", Path(args.cameras))
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        report = import_file(store, "reads", Path(args.file))
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"rows": report.rows_total, "accepted": report.accepted, "already": report.already_stored,
+                      "set_aside": report.set_aside, "seconds": wall, "cpu_seconds": cpu, "peak_rss_mib": peak_mib}))
+
+
+def _run(file: Path, store: Path, cameras: Path | None) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", "--file", str(file), "--store", str(store)]
+    if cameras is not None:
+        cmd += ["--cameras", str(cameras)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000_000, help="reads to generate (default 10 M)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--formats", default="parquet,csv", help="which files to time, comma-separated")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files under bench/out")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--store", help=argparse.SUPPRESS)
+    parser.add_argument("--cameras", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args)
+        return
+    folder = OUT / f"import-{args.rows}-{args.seed}"
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"parquet": folder / "reads.parquet", "csv": folder / "reads.csv", "cameras": folder / "cameras.csv"}
+    if not all(p.exists() for p in files.values()):
+        started = time.perf_counter()
+        files = write_files(folder, args.rows, args.seed)
+        print(f"generated {args.rows:,} reads in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="pingan-bench-") as tmp:
+        for fmt in args.formats.split(","):
+            store = Path(tmp) / f"{fmt}.duckdb"
+            size = files[fmt].stat().st_size / 2**20
+            for label, cams in (("first import", files["cameras"]), ("re-import", None)):
+                r = _run(files[fmt], store, cams)
+                print(f"{fmt:8} {label:13} {r['rows']:>11,} rows ({size:,.0f} MiB) in {r['seconds']:6.1f} s "
+                      f"= {r['rows'] / r['seconds'] / 1e6:5.2f} M rows/s (CPU {r['cpu_seconds']:5.1f} s, "
+                      f"{r['rows'] / r['cpu_seconds'] / 1e6:4.2f} M rows per CPU-s); peak RSS "
+                      f"{r['peak_rss_mib']:,.0f} MiB; accepted {r['accepted']:,}, already stored {r['already']:,}",
+                      flush=True)
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
+    if not args.keep:
+        for p in files.values():
+            p.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -9,7 +9,7 @@ speed (km/h) and the journey time of the pair averages, weighted by journeys, as
 Usage::
 
     .venv/bin/python bench/sim_vs_bath.py [--vehicles 20000] [--days 3] [--seed 0] [--core-network FILE]
-                                          [--no-write]
+                                          [--with-futian] [--no-write]
 
 The shared data is read from ``../shared/data`` next to the repository (override with
 ``$PINGAN_SHARED_DATA``). Findings are written into ``docs/simulator.md`` between the
@@ -149,7 +149,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--vehicles", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--core-network", type=Path, default=None)
+    parser.add_argument("--core-network", type=Path, default=None,
+                        help="compare a county with this town centre instead of the synthetic one")
+    parser.add_argument("--with-futian", action="store_true",
+                        help="also compare a county whose centre is the shared Futian street network")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "sim_vs_bath")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/simulator.md alone")
     args = parser.parse_args(argv)
@@ -157,12 +160,18 @@ def main(argv: list[str] | None = None) -> None:
     root = shared_data()
     bath = bath_pairs(root)
     bath = bath[bath["km"] >= 0.3]
-    config = SimConfig(vehicles=args.vehicles, days=args.days, seed=args.seed, core_network=args.core_network)
-    simulate(args.out, config)
-    sim, individual = simulated_pairs(args.out)
-    individual = individual[individual["km"] >= 0.3]
-    table = compare(bath, sim[sim["km"] >= 0.3])
-    text = render(table, config, individual)
+    cores = [args.core_network]
+    if args.with_futian:
+        cores.append(root / "road_networks" / "shenzhen_futian_osmnx.graphml")
+    texts = []
+    for k, core in enumerate(cores):
+        config = SimConfig(vehicles=args.vehicles, days=args.days, seed=args.seed, core_network=core)
+        out = args.out / f"county{k}"
+        simulate(out, config)
+        sim, individual = simulated_pairs(out)
+        individual = individual[individual["km"] >= 0.3]
+        texts.append(render(compare(bath, sim[sim["km"] >= 0.3]), config, individual))
+    text = "\n\n".join(texts)
     print(text)
     if not args.no_write:
         write_doc(text)

@@ -7,9 +7,10 @@ put tens or hundreds of millions of plausible reads on disk, laid out as pingan 
 The city: ``cameras`` on a grid 1.2 km apart. Each vehicle has a home cell and makes 1–4 trips a day,
 each a random walk of 2–10 camera passes along the grid at 18–72 km/h, starting in the morning or
 evening peak, by day, or (5 %) at night. On top: 3 % of reads have one character confused (0/D, 8/B,
-2/Z …) — and the plate alphabet is dense enough that about a quarter of those land on another real
-plate, which is what makes a clone sweep work hard; 2 % of passes are read twice; ``clones`` plates
-are also carried by a second vehicle living elsewhere.
+2/Z …), and plates are dense enough (about one combination in ten is a real plate, as in a big city)
+that a tenth of those misreads land on another real plate — which is what makes a clone sweep work
+hard; 2 % of passes are read twice; ``clones`` plates are also carried by a second vehicle living
+elsewhere.
 
 Usage: python bench/tactics_data.py OUT.duckdb --days 30 --reads-per-day 10000000
 """
@@ -17,6 +18,7 @@ Usage: python bench/tactics_data.py OUT.duckdb --days 30 --reads-per-day 1000000
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from datetime import date, timedelta
@@ -32,14 +34,14 @@ from pingan.store.db import open_store  # noqa: E402
 ALPHABET = np.array(list("0123456789ABDEGSTZ"))
 CONFUSE_FROM = "0123456789ABDEGSTZ"
 CONFUSE_TO = "DTZEASGTB948036512"  # each character as a camera may misread it (9 has no confusion: kept)
-LETTERS = np.array(list("NA"))
+LETTERS = np.array(list("NABCEF"))
 GRID_KM = 1.2
 READS_PER_VEHICLE_DAY = 10.0
 ORIGIN = (118.40, 31.80)
 
 
 def fleet_plates(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` distinct plates 苏N/苏A + 5 characters from a dense 18-letter alphabet."""
+    """``n`` distinct plates: 苏 + one of six authority letters + 5 characters from an 18-letter alphabet."""
     space = len(LETTERS) * len(ALPHABET) ** 5
     ids = rng.choice(space, size=n, replace=False)
     chars = np.empty((n, 7), dtype="<U1")
@@ -78,18 +80,29 @@ def day_reads(rng: np.random.Generator, day_index: int, home_x: np.ndarray, home
     trip = np.repeat(np.arange(len(veh)), length)
     first = np.concatenate([[0], np.cumsum(length)[:-1]])
     step_no = np.arange(len(trip)) - np.repeat(first, length)
+    step_s = np.where(step_no > 0, rng.integers(60, 240, len(trip)), 0)
+    cs = np.cumsum(step_s)
+    base = np.repeat(first, length)
+    offset_in_trip = cs - cs[base]
+    duration = np.zeros(len(veh), dtype=np.int64)
+    np.maximum.at(duration, trip, offset_in_trip)
+    # one vehicle drives one trip at a time: each trip starts at least 10 minutes after the last one ended
+    order = np.lexsort((start_s, veh))
+    s_sorted, d_sorted, v_sorted = start_s[order], duration[order], veh[order]
+    for _ in range(3):
+        prev_end = np.concatenate([[-(10**9)], s_sorted[:-1] + d_sorted[:-1] + 600])
+        same = np.concatenate([[False], v_sorted[1:] == v_sorted[:-1]])
+        s_sorted = np.where(same, np.maximum(s_sorted, prev_end), s_sorted)
+    start_s[order] = s_sorted
     axis = rng.random(len(trip)) < 0.5
     sign = np.where(rng.random(len(trip)) < 0.5, -1, 1)
     dx = np.where(axis & (step_no > 0), sign, 0)
     dy = np.where(~axis & (step_no > 0), sign, 0)
     cx, cy = np.cumsum(dx), np.cumsum(dy)
-    base = np.repeat(first, length)
     x = np.clip(home_x[veh][trip] + cx - cx[base], 0, cols - 1)
     y = np.clip(home_y[veh][trip] + cy - cy[base], 0, rows - 1)
-    step_s = np.where(step_no > 0, rng.integers(60, 240, len(trip)), 0)
-    cs = np.cumsum(step_s)
-    t = start_s[trip] + cs - cs[base]
-    keep = rng.random(len(trip)) >= 0.05  # missed reads
+    t = start_s[trip] + offset_in_trip
+    keep = (rng.random(len(trip)) >= 0.05) & (t < 86400)  # missed reads; nothing past midnight
     cam = (y * cols + x)[keep].astype(np.int32)
     t = t[keep]
     plate = plate_of[veh][trip][keep].astype(np.int32)
@@ -159,6 +172,7 @@ def build(out: Path, days: int, reads_per_day: int, cameras: int = 2000, clones:
             log(f"  day {day}: {len(r['cam']):,} reads ({time.perf_counter() - started:.0f} s so far)")
         con.execute("CHECKPOINT")
         victim_plates = [str(p) for p in plates[victims]]
+    out.with_suffix(".clones.json").write_text(json.dumps(victim_plates, ensure_ascii=False))
     return {"days": days, "reads": total, "vehicles": n_veh, "cameras": cols * rows, "clones": victim_plates,
             "seconds": time.perf_counter() - started, "first_day": first_day.isoformat()}
 

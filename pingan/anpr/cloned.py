@@ -23,21 +23,25 @@ several times — are reported beside the travel evidence and add to the score.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pingan.anpr.tactic_common import (
-    Period,
-    day_start_utc,
-    read_json,
-    sql_ts,
+from pingan.anpr.clone_sweep import (
+    DayBounds,
+    explained_reads,
+    impossible_moves,
+    pair_reads,
+    plate_day_reads,
+    reach,
+    stray_estimate,
 )
-from pingan.anpr.trajectory import plate_variants
-from pingan.anpr.travel import TravelRule, longest_feasible_chain, pairwise_km, sql_haversine_km
+from pingan.anpr.tactic_common import Period, day_start_utc, read_json, sql_str, sql_ts
+from pingan.anpr.travel import TravelRule, longest_feasible_chain, pairwise_km
 from pingan.errors import BadInput
 from pingan.geo import haversine_km
 from pingan.store.db import Store
@@ -127,9 +131,10 @@ class ClonedPlate:
 @dataclass
 class DayStats:
     day: date
-    candidates: int
-    flagged_reads: int
+    candidates: int  # plates with at least one impossible move
+    impossible_moves: int
     seconds: float
+    flagged_reads: int = 0
 
 
 @dataclass
@@ -137,7 +142,7 @@ class CloneResult:
     query: CloneQuery
     plates: list[ClonedPlate]
     days: list[DayStats]
-    single_outliers: int  # plates with one unexplained stray read: misreads, not clones
+    single_outliers: int  # plates with impossible moves explained by misreads or one stray read: not clones
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -145,64 +150,29 @@ class CloneResult:
             "rule": {**self.query.rule.to_json(), "min_evidence": self.query.min_evidence,
                      "boundary_minutes": self.query.boundary.total_seconds() / 60},
             "days_swept": len(self.days),
-            "plates_with_one_stray_read": self.single_outliers,
+            "plates_with_impossible_moves_set_aside": self.single_outliers,
             "plates": [p.to_json() for p in self.plates],
         }
 
 
-# --- the per-day sweep --------------------------------------------------------------------------------
+# --- the sweep ----------------------------------------------------------------------------------------
 
 
-def _day_bounds(query: CloneQuery, day: date) -> tuple[datetime, datetime, datetime] | None:
-    """(lo, hi, day_end): reads from lo to hi; a move counts for this day when it starts before day_end."""
+def _period_days(period: Period) -> list[date]:
+    first, last = period.days()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def day_bounds(query: CloneQuery, day: date) -> DayBounds | None:
+    """The day's reads (local midnight to midnight, cut to the period) and its boundary hour."""
     start, next_start = day_start_utc(day), day_start_utc(day + timedelta(days=1))
+    period_end = query.period.end + timedelta(microseconds=1)  # the period's end is inclusive
     lo = max(start, query.period.start)
-    hi = min(next_start + query.boundary, query.period.end)
-    day_end = min(next_start, query.period.end)
-    if hi < lo:
+    day_end = min(next_start, period_end)
+    hi = min(next_start + query.boundary, period_end)
+    if day_end <= lo:
         return None
-    return lo, hi, day_end
-
-
-def _where(day: date, lo: datetime, hi: datetime, plates: tuple[str, ...] | list[str] | None = None,
-           alias: str = "r") -> str:
-    sql = (f"{alias}.day BETWEEN DATE '{day}' AND DATE '{day + timedelta(days=1)}' "
-           f"AND {alias}.ts BETWEEN {sql_ts(lo)} AND {sql_ts(hi)}")
-    if plates:
-        sql += f" AND {alias}.plate IN (" + ", ".join("'" + p.replace("'", "''") + "'" for p in plates) + ")"
-    return sql
-
-
-def impossible_plates(store: Store, query: CloneQuery, day: date) -> list[str]:
-    """Plates with at least one impossible move starting on ``day`` (one window pass over the day)."""
-    bounds = _day_bounds(query, day)
-    if bounds is None:
-        return []
-    lo, hi, day_end = bounds
-    km = sql_haversine_km("plon", "plat", "lon", "lat")
-    seconds = "epoch(ts) - epoch(pts)"
-    sql = f"""
-        WITH r AS (
-            SELECT r.plate, r.ts, c.lon, c.lat
-            FROM reads r JOIN cameras c USING (camera_id)
-            WHERE {_where(day, lo, hi, query.plates)}
-        ), m AS (
-            SELECT plate, ts, lon, lat,
-                   lag(ts) OVER w AS pts, lag(lon) OVER w AS plon, lag(lat) OVER w AS plat
-            FROM r WINDOW w AS (PARTITION BY plate ORDER BY ts)
-        )
-        SELECT DISTINCT plate FROM m
-        WHERE pts IS NOT NULL AND pts < {sql_ts(day_end)} AND {query.rule.sql_impossible(km, seconds)}
-    """
-    return [row[0] for row in store.con.execute(sql).fetchall()]
-
-
-def _fetch(store: Store, where: str) -> pd.DataFrame:
-    return store.con.execute(
-        "SELECT r.plate, r.camera_id, r.ts, r.plate_raw, r.confidence, r.plate_color, r.vehicle_type, "
-        f"c.lon, c.lat FROM reads r JOIN cameras c USING (camera_id) WHERE {where} "
-        "ORDER BY r.plate, r.ts, r.camera_id"
-    ).df()
+    return DayBounds(day, lo, day_end, max(hi, day_end))
 
 
 def _merge_doubles(reads: pd.DataFrame) -> pd.DataFrame:
@@ -214,45 +184,6 @@ def _merge_doubles(reads: pd.DataFrame) -> pd.DataFrame:
     return r[~repeat].sort_values(["ts", "camera_id"], kind="stable").reset_index(drop=True)
 
 
-def explained_by_misread(outliers: pd.DataFrame, neighbour_reads: pd.DataFrame, variant_of: dict[str, list[str]],
-                         rule: TravelRule, window: timedelta) -> np.ndarray:
-    """For each read of a plate, does it fit the journey of a plate one confusion away (its misread)?
-
-    It fits when that plate was read within ``window`` of it, and every such read is a possible move
-    from or to it: the read is where that vehicle was.
-    """
-    explained = np.zeros(len(outliers), dtype=bool)
-    if outliers.empty or neighbour_reads.empty:
-        return explained
-    by_plate = {p: g for p, g in neighbour_reads.groupby("plate", sort=False)}
-    w = window.total_seconds()
-    for i, row in enumerate(outliers.itertuples(index=False)):
-        t = row.ts
-        for other in variant_of.get(row.plate, ()):
-            g = by_plate.get(other)
-            if g is None:
-                continue
-            dt = (g["ts"] - t).dt.total_seconds().to_numpy()
-            near = np.abs(dt) <= w
-            if not near.any():
-                continue
-            km = haversine_km(g["lon"].to_numpy()[near], g["lat"].to_numpy()[near], row.lon, row.lat)
-            if not rule.impossible(km, dt[near]).any():
-                explained[i] = True
-                break
-    return explained
-
-
-@dataclass
-class _PlateDay:
-    plate: str
-    day: date
-    main: pd.DataFrame
-    stray: pd.DataFrame  # unexplained reads of a second vehicle
-    misreads: int
-    pairs: list[Evidence]
-
-
 def _split_vehicles(reads: pd.DataFrame, rule: TravelRule) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Keep-mask of the first vehicle's reads; and the impossible consecutive moves between the two."""
     n = len(reads)
@@ -261,147 +192,160 @@ def _split_vehicles(reads: pd.DataFrame, rule: TravelRule) -> tuple[np.ndarray, 
     km = pairwise_km(lon, lat)
     seconds = t[None, :] - t[:, None]
     keep = longest_feasible_chain(km, seconds, rule)
-    pairs = []
-    for i in range(n - 1):
-        j = i + 1
-        if keep[i] != keep[j] and rule.impossible(km[i, j], seconds[i, j]):
-            pairs.append((i, j))
+    pairs = [(i, i + 1) for i in range(n - 1)
+             if keep[i] != keep[i + 1] and rule.impossible(km[i, i + 1], seconds[i, i + 1])]
     return keep, pairs
 
 
-def sweep_day(store: Store, query: CloneQuery, day: date) -> tuple[list[_PlateDay], int]:
-    """One day's evidence per plate (with the boundary hour), and how many plates had impossible moves."""
-    bounds = _day_bounds(query, day)
-    if bounds is None:
-        return [], 0
-    lo, hi, day_end = bounds
-    candidates = impossible_plates(store, query, day)
-    if not candidates:
-        return [], 0
-    reads = _fetch(store, _where(day, lo, hi, candidates))
-    variant_of = {p: plate_variants(p) for p in candidates}
-    neighbours = sorted({v for vs in variant_of.values() for v in vs} - set(candidates))
-    nb_reads = _neighbour_reads(store, day, lo - query.misread_window, hi + query.misread_window, neighbours)
-    out: list[_PlateDay] = []
-    for plate, grp in reads.groupby("plate", sort=False):
-        merged = _merge_doubles(grp)
-        misread = explained_by_misread(merged, nb_reads, variant_of, query.rule, query.misread_window)
-        kept = merged[~misread].reset_index(drop=True)
-        keep, pair_idx = _split_vehicles(kept, query.rule)
-        stray = kept[~keep]
-        stray = stray[stray["ts"] < day_end]  # the boundary hour belongs to the next day's sweep
-        pairs = []
-        for i, j in pair_idx:
-            a, b = kept.iloc[i], kept.iloc[j]
-            if min(a.ts, b.ts) >= day_end:
-                continue
-            km = float(haversine_km(a.lon, a.lat, b.lon, b.lat))
-            secs = (b.ts - a.ts).total_seconds()
-            pairs.append(Evidence(read_json(a), read_json(b), km, secs / 60.0,
-                                  float(query.rule.implied_kmh(km, secs))))
-        if len(stray) or misread.any():
-            out.append(_PlateDay(plate, day, kept[keep], stray, int(misread.sum()), pairs))
-    return out, len(candidates)
+@dataclass
+class _PlateDay:
+    plate: str
+    day: date
+    stray: pd.DataFrame  # reads of a second vehicle no single journey explains
+    misreads: int
+    pairs: list[Evidence]
 
 
-def _neighbour_reads(store: Store, day: date, lo: datetime, hi: datetime, plates: list[str]) -> pd.DataFrame:
-    if not plates:
-        return pd.DataFrame(columns=["plate", "camera_id", "ts", "lon", "lat"])
-    con = store.con
-    con.register("_clone_neighbours", pd.DataFrame({"plate": plates}))
-    try:
-        first = day - timedelta(days=1)
-        return con.execute(
-            "SELECT r.plate, r.camera_id, r.ts, c.lon, c.lat FROM reads r JOIN cameras c USING (camera_id) "
-            f"WHERE r.day BETWEEN DATE '{first}' AND DATE '{day + timedelta(days=1)}' "
-            f"AND r.ts BETWEEN {sql_ts(lo)} AND {sql_ts(hi)} "
-            "AND r.plate IN (SELECT plate FROM _clone_neighbours)"
-        ).df()
-    finally:
-        con.unregister("_clone_neighbours")
+def verify(reads: pd.DataFrame, explained: set[int], query: CloneQuery, b: DayBounds) -> _PlateDay | None:
+    """One plate's day, read by read: misreads set aside, the longest possible journey kept, the rest
+    is the second vehicle."""
+    merged = _merge_doubles(reads)
+    misread = merged["rid"].isin(explained).to_numpy()
+    kept = merged[~misread].reset_index(drop=True)
+    keep, pair_idx = _split_vehicles(kept, query.rule)
+    stray = kept[~keep]
+    stray = stray[stray["ts"] < b.day_end]  # the boundary hour belongs to the next day
+    pairs = []
+    for i, j in pair_idx:
+        ra, rb = kept.iloc[i], kept.iloc[j]
+        if ra.ts >= b.day_end:
+            continue
+        km = float(haversine_km(ra.lon, ra.lat, rb.lon, rb.lat))
+        secs = (rb.ts - ra.ts).total_seconds()
+        pairs.append(Evidence(read_json(ra), read_json(rb), km, secs / 60.0, float(query.rule.implied_kmh(km, secs))))
+    if stray.empty and not misread.any():
+        return None
+    return _PlateDay(str(reads["plate"].iloc[0]), b.day, stray, int(misread.sum()), pairs)
 
 
-def attribute_conflicts(store: Store, query: CloneQuery, day: date) -> dict[str, list[AttributeConflict]]:
-    """Plates read with two colours, or as two vehicle types, each value several times, on ``day``."""
-    bounds = _day_bounds(query, day)
-    if bounds is None or not query.attributes:
+def attribute_conflicts(store: Store, query: CloneQuery, b: DayBounds) -> dict[str, list[AttributeConflict]]:
+    """Plates read with two colours, or as two vehicle types, each value several times, on the day."""
+    if not query.attributes:
         return {}
-    lo, _, day_end = bounds
+    where = (f"r.day = DATE '{b.day}' AND r.ts >= {sql_ts(b.lo)} AND r.ts < {sql_ts(b.day_end)}"
+             + ("" if not query.plates else " AND r.plate IN (" + ", ".join(sql_str(p) for p in query.plates) + ")"))
+    con = store.con
+    # zone maps answer this without a scan when the columns were never filled
+    any_attr = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM reads r WHERE {where} AND "
+                           "(r.plate_color IS NOT NULL OR r.vehicle_type IS NOT NULL) LIMIT 1)").fetchall()[0][0]
+    if not any_attr:
+        return {}
     found: dict[str, list[AttributeConflict]] = {}
     for column in ("plate_color", "vehicle_type"):
         sql = f"""
             SELECT plate, map_from_entries(list((v, n))) FROM (
                 SELECT r.plate, r.{column} AS v, count(*) AS n FROM reads r
-                WHERE {_where(day, lo, day_end, query.plates)} AND r.ts < {sql_ts(day_end)}
-                  AND r.{column} IS NOT NULL
+                WHERE {where} AND r.{column} IS NOT NULL
                 GROUP BY ALL HAVING count(*) >= {int(query.min_attribute_reads)}
             ) GROUP BY plate HAVING count(*) > 1
         """
-        for plate, values in store.con.execute(sql).fetchall():
+        for plate, values in con.execute(sql).fetchall():
             found.setdefault(plate, []).append(AttributeConflict(column, {str(k): int(v) for k, v in values.items()}))
     return found
 
 
-# --- over the period ----------------------------------------------------------------------------------
-
-
-def _period_days(period: Period) -> list[date]:
-    first, last = period.days()
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+def _add_conflicts(into: dict[str, dict[str, AttributeConflict]], found: dict[str, list[AttributeConflict]]) -> None:
+    for plate, conflicts in found.items():
+        merged = into.setdefault(plate, {})
+        for c in conflicts:
+            old = merged.setdefault(c.attribute, AttributeConflict(c.attribute, {}))
+            for k, v in c.values.items():
+                old.values[k] = old.values.get(k, 0) + v
 
 
 def cloned(store: Store, query: CloneQuery) -> CloneResult:
-    """Plates that appear to be on two vehicles in the period, most certain first."""
-    import time as _time
+    """Plates that appear to be on two vehicles in the period, most certain first.
 
-    per_plate: dict[str, list[_PlateDay]] = {}
+    Three passes: impossible moves for every plate, a day at a time (SQL); for plates that could reach
+    ``min_evidence``, the reads in those moves that are misreads of another plate (SQL); and for the
+    plates still in question, the read-by-read split into two vehicles (Python, a handful of plates).
+    """
+    horizon = reach(store, query.rule)
+    bounds = [b for b in (day_bounds(query, d) for d in _period_days(query.period)) if b is not None]
+    pairs_by_day: dict[date, pd.DataFrame] = {}
+    estimate: dict[str, int] = {}
     attrs: dict[str, dict[str, AttributeConflict]] = {}
     stats: list[DayStats] = []
-    for day in _period_days(query.period):
-        started = _time.perf_counter()
-        found, n_candidates = sweep_day(store, query, day)
-        for item in found:
-            per_plate.setdefault(item.plate, []).append(item)
-        for plate, conflicts in attribute_conflicts(store, query, day).items():
-            merged = attrs.setdefault(plate, {})
-            for c in conflicts:
-                old = merged.get(c.attribute)
-                if old is None:
-                    merged[c.attribute] = AttributeConflict(c.attribute, dict(c.values))
-                else:
-                    for k, v in c.values.items():
-                        old.values[k] = old.values.get(k, 0) + v
-        stats.append(DayStats(day, n_candidates, sum(len(x.stray) for x in found), _time.perf_counter() - started))
+    for b in bounds:
+        started = time.perf_counter()
+        pairs = impossible_moves(store, query.rule, b, horizon, query.plates)
+        pairs_by_day[b.day] = pairs
+        for plate, n in stray_estimate(pairs).items():
+            estimate[plate] = estimate.get(plate, 0) + int(n)
+        _add_conflicts(attrs, attribute_conflicts(store, query, b))
+        stats.append(DayStats(b.day, int(pairs["plate"].nunique()), len(pairs), time.perf_counter() - started))
 
-    plates: list[ClonedPlate] = []
-    single = 0
+    # misreads of plates one confusion away, for the plates that could still make the evidence
+    suspects = {p for p, n in estimate.items() if n >= query.min_evidence}
+    explained: dict[date, set[int]] = {}
+    remaining: dict[str, int] = {}
+    for b, stat in zip(bounds, stats, strict=True):
+        started = time.perf_counter()
+        pairs = pairs_by_day[b.day]
+        pairs = pairs[pairs["plate"].isin(suspects)]
+        if pairs.empty:
+            continue
+        explained[b.day] = explained_reads(store, query.rule, b, pair_reads(pairs), query.misread_window)
+        left = pairs[~pairs["a_rid"].isin(explained[b.day]) & ~pairs["b_rid"].isin(explained[b.day])]
+        for plate, n in stray_estimate(left).items():
+            remaining[plate] = remaining.get(plate, 0) + int(n)
+        stat.seconds += time.perf_counter() - started
+
+    # read by read, for the plates still in question
+    in_question = {p for p, n in remaining.items() if n >= query.min_evidence} | set(attrs)
+    per_plate: dict[str, list[_PlateDay]] = {}
+    for b, stat in zip(bounds, stats, strict=True):
+        started = time.perf_counter()
+        pairs = pairs_by_day[b.day]
+        plates = sorted(set(pairs["plate"]) & in_question)
+        if not plates:
+            continue
+        reads = plate_day_reads(store, plates, b)
+        for plate, grp in reads.groupby("plate", sort=False):
+            found = verify(grp, explained.get(b.day, set()), query, b)
+            if found is not None:
+                per_plate.setdefault(str(plate), []).append(found)
+        stat.flagged_reads = sum(len(x.stray) for xs in per_plate.values() for x in xs if x.day == b.day)
+        stat.seconds += time.perf_counter() - started
+
+    plates_out: list[ClonedPlate] = []
     for plate in sorted(set(per_plate) | set(attrs)):
         items = per_plate.get(plate, [])
-        stray = pd.concat([x.stray for x in items]) if items else pd.DataFrame()
+        strays = [x.stray for x in items if len(x.stray)]
+        stray = pd.concat(strays) if strays else pd.DataFrame()
         n_stray = len(stray)
         conflicts = list(attrs.get(plate, {}).values())
         if n_stray < query.min_evidence and not conflicts:
-            if n_stray:
-                single += 1  # one stray read: what a misread looks like, never a clone on its own
             continue
         days = sorted({x.day for x in items if len(x.stray)})
-        pairs = [e for x in items for e in x.pairs]
+        evidence = [e for x in items for e in x.pairs]
         misreads = sum(x.misreads for x in items)
-        max_km = max((e.km for e in pairs), default=0.0)
-        score = _score(n_stray, len(days), len(conflicts), query.min_evidence)
-        reasons = _reasons(n_stray, days, pairs, misreads, conflicts, query)
-        plates.append(ClonedPlate(
-            rank=0, plate=plate, score=score, evidence=pairs,
+        plates_out.append(ClonedPlate(
+            rank=0, plate=plate, score=_score(n_stray, len(days), len(conflicts), query.min_evidence),
+            evidence=evidence,
             second_vehicle=[read_json(r) for r in stray.itertuples(index=False)] if n_stray else [],
-            days=days, misreads_set_aside=misreads, attribute_conflicts=conflicts, reasons=reasons,
-            max_km=max_km,
+            days=days, misreads_set_aside=misreads, attribute_conflicts=conflicts,
+            reasons=_reasons(n_stray, days, evidence, misreads, conflicts, query),
+            max_km=max((e.km for e in evidence), default=0.0),
         ))
-    plates.sort(key=lambda p: (-p.score, -len(p.evidence), -p.max_km, p.plate))
+    flagged = {p.plate for p in plates_out}
+    single = sum(1 for p in estimate if p not in flagged)
+    plates_out.sort(key=lambda p: (-p.score, -len(p.evidence), -p.max_km, p.plate))
     if query.top is not None:
-        plates = plates[: query.top]
-    for rank, p in enumerate(plates, start=1):
+        plates_out = plates_out[: query.top]
+    for rank, p in enumerate(plates_out, start=1):
         p.rank = rank
-    return CloneResult(query, plates, stats, single)
+    return CloneResult(query, plates_out, stats, single)
 
 
 def _score(n_stray: int, n_days: int, n_conflicts: int, min_evidence: int) -> float:

@@ -39,13 +39,15 @@ class FirstSeenQuery:
 
     ``cameras``: only vehicles seen by these cameras in the period (an area); None for the whole city.
     ``min_passes``: passes (distinct camera and minute) a vehicle needs in the period — one stray read
-    is usually a misread plate, not a newcomer.
+    is usually a misread plate, not a newcomer. ``min_days``: days it was seen on in the period (2 or
+    more keeps newcomers who stay, and leaves out vehicles passing through once).
     """
 
     period: Period
     lookback: timedelta = timedelta(days=30)
     cameras: tuple[str, ...] | None = None
     min_passes: int = 2
+    min_days: int = 1
     fuzzy: bool = True
     top: int | None = None
 
@@ -54,6 +56,8 @@ class FirstSeenQuery:
             raise BadInput(f"--lookback must be more than 0, not {self.lookback}.")
         if self.min_passes < 1:
             raise BadInput(f"--min-passes must be at least 1, not {self.min_passes}.")
+        if self.min_days < 1:
+            raise BadInput(f"--min-days must be at least 1, not {self.min_days}.")
         if self.top is not None and self.top < 1:
             raise BadInput(f"--top must be at least 1, not {self.top}.")
 
@@ -120,7 +124,7 @@ def first_seen(store: Store, query: FirstSeenQuery) -> FirstSeenResult:
         f"FROM reads WHERE {time_filter(period)} AND {_cameras_filter(query.cameras)} GROUP BY plate"
     ).df()
     in_period = len(seen)
-    cands = seen[seen["passes"] >= query.min_passes]
+    cands = seen[(seen["passes"] >= query.min_passes) & (seen["days"] >= query.min_days)]
     if cands.empty:
         return FirstSeenResult(query, lookback, in_period, [])
     variant_of = {p: plate_variants(p) for p in cands["plate"]} if query.fuzzy else {}
@@ -183,9 +187,10 @@ class NightQuery:
 
     period: Period
     night_start: int = 22
-    night_end: int = 5
+    night_end: int = 6
     min_reads: int = 10
     min_nights: int = 3
+    min_share: float = 0.5
     top: int | None = 50
 
     def __post_init__(self) -> None:
@@ -197,6 +202,8 @@ class NightQuery:
             raise BadInput("The night must start and end at different hours.")
         if self.min_reads < 1 or self.min_nights < 1:
             raise BadInput("--min-reads and --min-nights must be at least 1.")
+        if not 0.0 <= self.min_share <= 1.0:
+            raise BadInput(f"--min-share must be a share between 0 and 1, not {self.min_share}.")
         if self.top is not None and self.top < 1:
             raise BadInput(f"--top must be at least 1, not {self.top}.")
 
@@ -245,7 +252,7 @@ class NightResult:
         return {
             "period": self.query.period.to_json(), "night": self.query.label,
             "city_night_share": round(self.city_night_share, 4), "min_reads": self.query.min_reads,
-            "min_nights": self.query.min_nights, "vehicles_considered": self.vehicles_considered,
+            "min_nights": self.query.min_nights, "min_share": self.query.min_share, "vehicles_considered": self.vehicles_considered,
             "vehicles": [v.to_json() for v in self.vehicles],
         }
 
@@ -273,6 +280,7 @@ def night_active(store: Store, query: NightQuery) -> NightResult:
         ), city AS (SELECT sum(nn)::DOUBLE / greatest(sum(n), 1) AS share, count(*) AS vehicles FROM g)
         SELECT g.*, city.share, city.vehicles FROM g, city
         WHERE g.n >= {int(query.min_reads)} AND g.nights >= {int(query.min_nights)} AND g.nn > g.n * city.share
+          AND g.nn >= g.n * {float(query.min_share)!r}
     """
     found = store.con.execute(sql).df()
     if found.empty:

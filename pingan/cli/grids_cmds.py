@@ -109,7 +109,7 @@ def _grade_table(grades: list, *, title: str) -> None:  # type: ignore[type-arg]
     table = Table("grid", "name", "colour", "was", "score", "officer", "why", title=title)
     for g in grades:
         table.add_row(g.grid_id, g.name or "", _painted(g.colour), _painted(g.previous_colour), f"{g.score:.1f}",
-                      g.officer_id or "", "; ".join(g.reasons[:3]))
+                      g.officer_id or "", "; ".join(g.reasons[:2]))
     Console().print(table)
 
 

@@ -279,14 +279,16 @@ def _night_hours(text: str) -> tuple[int, int]:
 
 @click.command("night-active")
 @period_options
-@click.option("--night", default="22-5", show_default=True, help="Night hours, local: START-END.")
+@click.option("--night", default="22-6", show_default=True, help="Night hours, local: START-END.")
 @click.option("--min-reads", type=int, default=10, show_default=True, help="Vehicles with fewer reads are left out.")
 @click.option("--min-nights", type=int, default=3, show_default=True, help="Active on at least this many nights.")
+@click.option("--min-share", type=float, default=0.5, show_default=True,
+              help="At least this share of the vehicle's reads at night.")
 @top_option(50)
 @json_option
 @pass_context
 def night_active_command(ctx: Context, start: str | None, end: str | None, night: str, min_reads: int,
-                         min_nights: int, top: int | None, as_json: bool) -> None:
+                         min_nights: int, min_share: float, top: int | None, as_json: bool) -> None:
     """Vehicles whose activity concentrates at night (昼伏夜出), most marked first, scored against the
     city's normal night share.
 
@@ -299,7 +301,7 @@ def night_active_command(ctx: Context, start: str | None, end: str | None, night
     with ctx.store() as store:
         period = resolve_period(store, start, end)
         query = NightQuery(period=period, night_start=night_start, night_end=night_end, min_reads=min_reads,
-                           min_nights=min_nights, top=top)
+                           min_nights=min_nights, min_share=min_share, top=top)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.night_active",
                      params={**period.window.to_json(), "night": night, "top": top}) as audit:
             result = night_active(store, query)
@@ -322,11 +324,13 @@ def night_active_command(ctx: Context, start: str | None, end: str | None, night
 @area_options
 @click.option("--min-passes", type=int, default=2, show_default=True,
               help="Passes needed in the period (one stray read is usually a misread).")
+@click.option("--min-days", type=int, default=1, show_default=True,
+              help="Days seen in the period (2+ keeps newcomers who stay, not vehicles passing through).")
 @top_option(100)
 @json_option
 @pass_context
 def first_seen_command(ctx: Context, start: str | None, end: str | None, lookback: str, near: str | None,
-                       radius_km: float, cameras: tuple[str, ...], min_passes: int, top: int | None,
+                       radius_km: float, cameras: tuple[str, ...], min_passes: int, min_days: int, top: int | None,
                        as_json: bool) -> None:
     """Vehicles seen in the period that were never seen anywhere in the look-back before it (首次入城),
     optionally only those seen in an area; watchlisted ones first. Default period: the last day of data.
@@ -340,7 +344,7 @@ def first_seen_command(ctx: Context, start: str | None, end: str | None, lookbac
         period = resolve_period(store, start, end, default_days=1)
         area = resolve_area(store, near, radius_km, cameras)
         query = FirstSeenQuery(period=period, lookback=parse_duration(lookback, name="--lookback"), cameras=area,
-                               min_passes=min_passes, top=top)
+                               min_passes=min_passes, min_days=min_days, top=top)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.first_seen",
                      params={**period.window.to_json(), "lookback": lookback, "cameras": list(area or [])}) as audit:
             result = first_seen(store, query)

@@ -109,13 +109,14 @@ def forecast(
     --------
     >>> fc = forecast(cases, "2018-06-01T00:00-04:00", horizon="7d")   # doctest: +SKIP
     >>> fc.cells[0]["cell_id"]                                         # doctest: +SKIP
-    'r4839_c2535'
+    'r19339_c2522'
     """
     when = as_utc(as_of)
     span = parse_horizon(horizon)
     chosen = make_model(model)
     history = history_from_frame(cases, when, cell_m=cell_m, category=category,
-                                 lookback=parse_horizon(lookback) if lookback is not None else None, grid=grid)
+                                 lookback=None if lookback is None else parse_horizon(lookback, name="look-back"),
+                                 grid=grid)
     scores = run_model(chosen, history, span)
     label = horizon if isinstance(horizon, str) else f"{span / pd.Timedelta(hours=1):g}h"
     return Forecast(

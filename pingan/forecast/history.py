@@ -21,12 +21,12 @@ NS_PER_DAY = 86_400 * 10**9
 REQUIRED_COLUMNS = ("lon", "lat", "start", "category")
 
 
-def parse_horizon(text: str | timedelta | pd.Timedelta) -> pd.Timedelta:
+def parse_horizon(text: str | timedelta, *, name: str = "horizon") -> pd.Timedelta:
     """How long a horizon such as ``"7d"``, ``"24h"`` or ``"2w"`` lasts."""
-    value = pd.Timedelta(parse_duration(text if not isinstance(text, pd.Timedelta) else text.to_pytimedelta(),
-                                        name="horizon"))
+    # pd.Timedelta is a timedelta, so it passes through parse_duration unchanged
+    value = pd.Timedelta(parse_duration(text, name=name))
     if value <= pd.Timedelta(0):
-        raise BadInput(f"The horizon '{text}' must be longer than zero; write it like 24h, 7d or 2w.")
+        raise BadInput(f"The {name} '{text}' must be longer than zero; write it like 24h, 7d or 2w.")
     return value
 
 

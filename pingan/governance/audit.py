@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ Action = Literal[
     "collection", "consultation", "disclosure", "combination", "alteration", "erasure", "login", "permission"
 ]
 GENESIS = "0" * 64
+# Choosing the next sequence number and appending must not interleave between threads of one process
+# (the API serves requests on several threads; DuckDB lets only one process write a store).
+_APPEND_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,13 @@ def record(
     touched: int = 0,
 ) -> AuditEntry:
     """Append one entry to the audit chain. Raises if it cannot be written: then the operation fails."""
+    with _APPEND_LOCK:
+        return _append(store, actor, action=action, operation=operation, params=params, outcome=outcome,
+                       touched=touched)
+
+
+def _append(store: Store, actor: Actor, *, action: str, operation: str, params: dict[str, Any] | None,
+            outcome: str, touched: int) -> AuditEntry:
     con = store.con
     last = con.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)

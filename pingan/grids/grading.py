@@ -114,10 +114,15 @@ class Grading:
 
 # --- hysteresis ---------------------------------------------------------------------------------
 
+def _num(x: float) -> str:
+    """A score in a reason: one decimal at most (12, 12.5)."""
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
 def _since(start: datetime, as_of: datetime, n: int) -> str:
     days = (as_of - start).total_seconds() / 86400
     local = iso_local(start)
-    return f"since {local[:10] if local else start.date()} ({n} grading{'s' if n != 1 else ''} over {days:g} days)"
+    return f"since {local[:10] if local else start.date()} ({n} grading{'s' if n != 1 else ''} over {_num(days)} days)"
 
 
 def _run_start(as_of: datetime, past: Sequence[PastGrade], holds: Callable[[PastGrade], bool]) -> tuple[datetime, int]:
@@ -151,8 +156,8 @@ def decide(*, as_of: datetime, previous: str | None, raw: str, hold: str, score:
                 return target, (f"moved up from {previous} to {target}: qualified for {target} on every grading "
                                 f"{_since(start, as_of, n)}")
         if h.jump is not None and score >= h.jump * cutoffs.of(raw):
-            return raw, (f"moved up from {previous} to {raw} at once: score {score:g} is over {h.jump:g} × "
-                         f"the {raw} cut-off {cutoffs.of(raw):g}")
+            return raw, (f"moved up from {previous} to {raw} at once: score {_num(score)} is over {h.jump:g} × "
+                         f"the {raw} cut-off {_num(cutoffs.of(raw))}")
         start, n = _run_start(as_of, past, lambda p: RANK[p.raw_colour] >= RANK[raw])
         return previous, (f"stays {previous}: qualifies for {raw} {_since(start, as_of, n)}; moves up once that "
                           f"lasts {h.up_days:g} days")
@@ -168,8 +173,8 @@ def decide(*, as_of: datetime, previous: str | None, raw: str, hold: str, score:
         return previous, (f"stays {previous}: under the {previous} cut-off {margin} {_since(start, as_of, n)}; "
                           f"moves down once that lasts {h.down_days:g} days")
     if RANK[raw] < RANK[previous]:
-        return previous, (f"stays {previous}: score {score:g} is within {h.down_margin:.0%} under the "
-                          f"{previous} cut-off {cutoffs.of(previous):g}")
+        return previous, (f"stays {previous}: score {_num(score)} is within {h.down_margin:.0%} under the "
+                          f"{previous} cut-off {_num(cutoffs.of(previous))}")
     return previous, f"stays {previous}"
 
 

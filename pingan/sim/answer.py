@@ -69,11 +69,11 @@ def build_answer_key(k: KeyInputs) -> dict[str, Any]:
             "time": k.clock.iso(o.t),
         })
     serials = [{
-        "serial_id": s["serial_id"],
-        "plate": plate(int(s["vehicle"])),  # type: ignore[call-overload]
-        "accomplice_plate": plate(int(s["accomplice"])),  # type: ignore[call-overload]
-        "category": s["category"],
-        "case_ids": sorted(case_id[i] for i in s["offences"]),  # type: ignore[attr-defined]
+        "serial_id": s.serial_id,
+        "plate": plate(s.vehicle),
+        "accomplice_plate": plate(s.accomplice),
+        "category": s.category,
+        "case_ids": sorted(case_id[i] for i in s.offences),
     } for s in k.plan.serials]
     places = k.net.places
     clones = [{
@@ -105,7 +105,7 @@ def build_answer_key(k: KeyInputs) -> dict[str, Any]:
                              f"{NIGHT_END_H:02d}:00 local time",
         "newcomers": newcomers,
         "newcomer_after_day": newcomer_day,
-        "newcomer_after_date": k.clock.date(newcomer_day * 86400).isoformat(),
+        "newcomer_after_date": k.clock.day(newcomer_day * 86400).isoformat(),
         "background_cases": [c.case_id for c in k.cases if c.planted < 0],
         "stats": k.stats,
     }

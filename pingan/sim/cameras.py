@@ -102,10 +102,14 @@ def _choose_sites(rng: np.random.Generator, net: RoadNetwork) -> np.ndarray:
     span = np.ptp(net.x[core]) * np.ptp(net.y[core])
     greedy(np.flatnonzero(core & on_major & (indegree >= 3)), 0.35, int(np.clip(5.0 * span, 25, 160)))
     greedy(np.flatnonzero(net.kind == NodeKind.ENTRANCE), 0.0)
+    # Expressway interchanges (not the national road's many level junctions, which get a site every ~3 km).
     link = np.array([c == "link" for c in CLASS_NAMES])[net.road_class]
+    express = np.array([c == "expressway" for c in CLASS_NAMES])[net.road_class]
     interchange = np.zeros(net.n_nodes, dtype=bool)
     interchange[net.dst[link]] = True
-    greedy(np.flatnonzero(interchange & (net.kind == NodeKind.HIGHWAY)), 0.5)
+    on_expressway = np.zeros(net.n_nodes, dtype=bool)
+    on_expressway[net.dst[express]] = True
+    greedy(np.flatnonzero(interchange & on_expressway), 0.5)
     for place in net.town_place:
         in_town = np.flatnonzero(net.place == place)
         centre = in_town[np.argsort(np.hypot(net.x[in_town] - net.x[in_town].mean(),

@@ -13,6 +13,7 @@ nothing in ``cases.csv`` tells them apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 
@@ -112,8 +113,6 @@ def planted_cases(rng: np.random.Generator, offences: list[Offence], zones: Zone
 
 def assign_case_ids(rows: list[CaseRow], config: SimConfig) -> list[CaseRow]:
     """Cases sorted by start time with ids ``A<yyyymmdd><nnn>`` by local start date."""
-    from datetime import timedelta
-
     rows = sorted(rows, key=lambda r: (r.start, r.x, r.y))
     per_day: dict[str, int] = {}
     for row in rows:

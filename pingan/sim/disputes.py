@@ -9,6 +9,7 @@ person on the watchlist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 
@@ -48,8 +49,6 @@ class Dispute:
 
 def make_disputes(rng: np.random.Generator, config: SimConfig, zones: Zones, watch_persons: list[str]) -> list[Dispute]:
     """Disputes opened from 30 days before the period to its end."""
-    from datetime import timedelta
-
     homes = zones.of_kind(NodeKind.CORE, NodeKind.TOWN, NodeKind.VILLAGE)
     p = zones.home[homes] / zones.home[homes].sum()
     cats = list(_CATEGORIES)

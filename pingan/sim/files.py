@@ -34,7 +34,7 @@ class Clock:
             return ""
         return (self.origin + timedelta(seconds=round(float(t)))).isoformat()
 
-    def date(self, t: float) -> date:
+    def day(self, t: float) -> date:
         return (self.origin + timedelta(seconds=float(t))).date()
 
 

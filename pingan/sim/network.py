@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 
-from pingan.sim.core import CoreStreets, load_osm_core, synthetic_core
+from pingan.sim.core import CoreStreets, synthetic_core
 
 
 class RoadClass(NamedTuple):
@@ -45,7 +45,7 @@ ROAD_CLASSES: dict[str, RoadClass] = {
     "link": RoadClass(32.0, 1.15, 15.0, False),
     "village": RoadClass(28.0, 1.30, 5.0, False),
     "town": RoadClass(20.0, 1.10, 14.0, True),
-    "core_fast": RoadClass(45.0, 1.0, 10.0, True),
+    "core_fast": RoadClass(36.0, 1.0, 14.0, True),
     "core_main": RoadClass(28.0, 1.0, 22.0, True),
     "core_secondary": RoadClass(25.0, 1.0, 18.0, True),
     "core_minor": RoadClass(21.0, 1.0, 14.0, True),
@@ -156,27 +156,21 @@ def build_network(rng: np.random.Generator, county_km: float, n_towns: int, n_vi
     half = county_km / 2
     b = _Builder()
     core = core if core is not None else synthetic_core(rng, size_km=min(5.0, county_km / 5))
-    core_nodes, core_gates, core_radius = _add_core(b, core)
+    core_gates, core_radius = _add_core(b, core)
     town_xy, town_gates, town_places = _add_towns(b, rng, n_towns, half, core_radius)
     villages = _add_villages(b, rng, n_villages, half, core_radius, town_xy)
     rural = villages + core_gates + [g for gates in town_gates for g in gates]
     rural_edges = _rural_roads(b, rural, core_radius, town_xy)
     _county_roads(b, rural, rural_edges, core_gates, town_gates, town_xy)
     _highways(b, rng, half, core_radius, villages, core_gates)
-    del core_nodes
     return _freeze(b, core_radius, town_xy, town_places)
-
-
-def load_core(path: str | None) -> CoreStreets | None:
-    from pathlib import Path
-
-    return load_osm_core(Path(path)) if path else None
 
 
 # --- pieces of the county ---------------------------------------------------------------------------
 
 
-def _add_core(b: _Builder, core: CoreStreets) -> tuple[list[int], list[int], float]:
+def _add_core(b: _Builder, core: CoreStreets) -> tuple[list[int], float]:
+    """Place the town centre's streets; returns the junctions where county roads meet it, and its radius."""
     place = len(b.places)
     b.places.append("城区")
     nodes = [b.node(x, y, NodeKind.CORE, place) for x, y in zip(core.x, core.y, strict=True)]
@@ -192,7 +186,7 @@ def _add_core(b: _Builder, core: CoreStreets) -> tuple[list[int], list[int], flo
         gate = nodes[int(candidates[np.argmax(score)])]
         if gate not in gates:
             gates.append(gate)
-    return nodes, gates, radius
+    return gates, radius
 
 
 def _add_towns(b: _Builder, rng: np.random.Generator, n_towns: int, half: float,

@@ -58,13 +58,24 @@ class Offence:
 
 
 @dataclass
+class Serial:
+    """A serial offender: one vehicle, one accomplice, several planted offences."""
+
+    serial_id: str
+    vehicle: int
+    accomplice: int
+    category: str
+    offences: list[int] = field(default_factory=list)
+
+
+@dataclass
 class Plan:
     """Everything planted: offences, their trips, and when the vehicles involved are busy."""
 
     offences: list[Offence] = field(default_factory=list)
     trips: list[Trips] = field(default_factory=list)
     blocks: list[tuple[int, float, float]] = field(default_factory=list)
-    serials: list[dict[str, object]] = field(default_factory=list)
+    serials: list[Serial] = field(default_factory=list)
     used: set[int] = field(default_factory=set)
     accomplices: list[tuple[int, int]] = field(default_factory=list)
     listed: dict[int, tuple[str, list[str]]] = field(default_factory=dict)
@@ -290,6 +301,5 @@ def plant_offences(rng: np.random.Generator, config: SimConfig, pop: Population,
             offence = planter.offence(category, vehicle, home, home, int(day), (0.7, 0.25, 0.05), along, watch,
                                       serial_id, False)
             case_indices.append(offence.index)
-        plan.serials.append({"serial_id": serial_id, "vehicle": vehicle, "accomplice": accomplice,
-                             "offences": case_indices, "category": category})
+        plan.serials.append(Serial(serial_id, vehicle, accomplice, category, case_indices))
     return plan

@@ -136,7 +136,6 @@ def mirror(rng: np.random.Generator, trips: Trips, clones: list[Clone], pop: Pop
         copy.vehicle = np.full(len(copy), c.clone, dtype=np.int32)
         copy.depart = copy.depart + rng.uniform(-180.0, 180.0)
         copy.fixed = np.ones(len(copy), dtype=bool)
-        copy.tour = copy.tour.copy()
         parts.append(copy)
         busy_until[c.clone] = float(np.max(copy.depart + copy.seconds(routes)))
     return Trips.concat(parts)

@@ -13,7 +13,7 @@ for some offences the first on the way back is misread on purpose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -81,9 +81,6 @@ class ReadBatch:
         return ReadBatch(camera=self.camera[index], t=self.t[index], vehicle=self.vehicle[index],
                          misread_row=new_rows, codes=self.codes[rows[used]], confidence=self.confidence[index],
                          vehicle_type=self.vehicle_type[index])
-
-    def field_names(self) -> list[str]:
-        return [f.name for f in fields(self)]
 
 
 def expand(trips: Trips, routes: RouteTable, rng: np.random.Generator) -> Passes:

@@ -67,7 +67,10 @@ class SimResult:
 
 
 def simulate(out_dir: Path, config: SimConfig | None = None) -> SimResult:
-    """Write a synthetic county into ``out_dir`` (created if needed) and return a summary."""
+    """Write a synthetic county into ``out_dir`` (created if needed) and return a summary.
+
+    The files it writes (see ``docs/simulator.md``) replace any of the same name in ``out_dir``.
+    """
     config = config or SimConfig()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -132,6 +135,9 @@ def simulate(out_dir: Path, config: SimConfig | None = None) -> SimResult:
     cam_lon, cam_lat = camera_lonlat(cams, proj)
     scene_lon, scene_lat = proj.to_lonlat(plan.scene_xy()[:, 0], plan.scene_xy()[:, 1])
     truth = Truth(pop.plate_id, cams, (cam_lon, cam_lat), plan, np.column_stack([scene_lon, scene_lat]))
+    for fmt, name in (("parquet", "reads.parquet"), ("csv", "reads.csv")):
+        if config.reads_format not in (fmt, "both"):
+            (out_dir / name).unlink(missing_ok=True)  # a stale file from an earlier run would contradict the key
     writer = ReadsWriter(out_dir, config.reads_format, book, cams, config.start_date, config.seed)
     rates = ObservationRates(miss=config.miss_rate, double=config.double_read_rate, misread=config.misread_rate)
     dest = Destinations.for_zones(zones)
@@ -141,7 +147,7 @@ def simulate(out_dir: Path, config: SimConfig | None = None) -> SimResult:
     busy = np.full(pop.n, -np.inf)
     carry = ReadBatch.empty()
     companion_days: dict[int, int] = {}
-    stats = {"passes": 0, "missed": 0, "double_reads": 0, "trips": 0}
+    stats = {"passes": 0, "trips": 0}
     next_tour = 0
     # Writing a day (Arrow, Parquet) overlaps with generating the next one; one day in flight at most.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pingan-sim-writer")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -58,6 +59,7 @@ class ReadsWriter:
         self.paths: list[Path] = []
         self._parquet: pq.ParquetWriter | None = None
         self._csv: pacsv.CSVWriter | None = None
+        self._csv_file: BinaryIO | None = None
         if fmt in ("parquet", "both"):
             path = out_dir / "reads.parquet"
             self._parquet = pq.ParquetWriter(path, PARQUET_SCHEMA, compression="zstd",
@@ -66,7 +68,12 @@ class ReadsWriter:
         if fmt in ("csv", "both"):
             path = out_dir / "reads.csv"
             csv_schema = PARQUET_SCHEMA.set(1, pa.field("ts", pa.string()))
-            self._csv = pacsv.CSVWriter(path, csv_schema)
+            # No value needs quotes (ids, plates, times, words), so none are written; Arrow would quote
+            # every string and its header otherwise.
+            self._csv_file = path.open("wb")
+            self._csv_file.write((",".join(READ_COLUMNS) + "\n").encode())
+            self._csv = pacsv.CSVWriter(self._csv_file, csv_schema, write_options=pacsv.WriteOptions(
+                include_header=False, quoting_style="none"))
             self.paths.append(path)
 
     def write(self, batch: ReadBatch) -> None:
@@ -100,6 +107,8 @@ class ReadsWriter:
             self._parquet.close()
         if self._csv is not None:
             self._csv.close()
+        if self._csv_file is not None:
+            self._csv_file.close()
 
     def _epoch_ms(self, batch: ReadBatch) -> np.ndarray:
         return np.round((batch.t + self.epoch0) * 1000.0).astype(np.int64)

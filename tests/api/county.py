@@ -116,23 +116,26 @@ def build_county(store: Store, roads_file: Path | None = None) -> None:
         roads_file.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
                               encoding="utf-8")
 
-    # Police grids: the four quarters of the county, each with its officer; one governance grid over all.
-    quarters = {"G-SW": (-5, -5, 0, 0), "G-SE": (0, -5, 5, 0), "G-NW": (-5, 0, 0, 5), "G-NE": (0, 0, 5, 5)}
-    names = {"G-SW": "西南网格", "G-SE": "东南网格", "G-NW": "西北网格", "G-NE": "东北网格"}
-    for i, (grid_id, (x0, y0, x1, y1)) in enumerate(quarters.items()):
-        _add_grid(con, grid_id, "police", names[grid_id], (x0, y0, x1, y1), parent="GOV-1",
-                  officer=f"O{i + 1}", population=8000 + 1500 * i)
+    # Police grids: 4 × 4 squares of 2.5 km (G00 in the south-west, G33 in the north-east), officers for
+    # the first twelve; one governance grid over all.
+    grids = {}
+    for r in range(4):
+        for c in range(4):
+            n = r * 4 + c
+            grid_id = f"G{r}{c}"
+            grids[grid_id] = (-5 + 2.5 * c, -5 + 2.5 * r, -2.5 + 2.5 * c, -2.5 + 2.5 * r)
+            _add_grid(con, grid_id, "police", f"第{n + 1}网格", grids[grid_id], parent="GOV-1",
+                      officer=f"O{n + 1}" if n < 12 else None, population=2000 + 250 * n)
     _add_grid(con, "GOV-1", "governance", "城关镇", (-5, -5, 5, 5), parent=None, officer=None, population=38000)
     for i in range(12):
-        grid = list(quarters)[i] if i < 4 else None
         con.execute("INSERT INTO officers (officer_id, name, grid_ids, phone, batch_id) VALUES (?, ?, ?, ?, 0)",
-                    [f"O{i + 1}", f"民警{i + 1:02d}", [grid] if grid else [], f"1380000{i:04d}"])
+                    [f"O{i + 1}", f"民警{i + 1:02d}", [f"G{i // 4}{i % 4}"], f"1380000{i:04d}"])
     for i, (grid_id, level, status) in enumerate([
-        ("G-SW", "high", "open"), ("G-SW", "medium", "mediating"), ("G-NE", "low", "open"),
-        ("G-NE", "medium", "resolved"), ("G-SE", "low", "escalated"), ("G-NW", "low", "resolved"),
+        ("G00", "high", "open"), ("G00", "medium", "mediating"), ("G33", "low", "open"),
+        ("G33", "medium", "resolved"), ("G30", "low", "escalated"), ("G03", "low", "resolved"),
     ]):
-        x0, y0, x1, y1 = quarters[grid_id]
-        lon, lat = lonlat((x0 + x1) / 2 + 0.3 * i, (y0 + y1) / 2)
+        x0, y0, x1, y1 = grids[grid_id]
+        lon, lat = lonlat((x0 + x1) / 2 + 0.2 * i - 0.5, (y0 + y1) / 2)
         opened = to_utc_naive(day(10 + 2 * i, "09:00"))
         closed = opened + timedelta(days=3) if status == "resolved" else None
         con.execute("INSERT INTO disputes (dispute_id, lon, lat, level, status, opened_at, closed_at, category, "

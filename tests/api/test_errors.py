@@ -29,7 +29,7 @@ def test_every_api_route_needs_a_login(client: TestClient) -> None:
     for path, method in api_operations(client):
         if (path, method) in PUBLIC:
             continue
-        url = path.replace("{case_id}", "C001").replace("{grid_id}", "G-SW").replace("{job_id}", "x") \
+        url = path.replace("{case_id}", "C001").replace("{grid_id}", "G00").replace("{job_id}", "x") \
             .replace("{batch_id}", "1")
         response = client.request(method.upper(), url, json={})
         assert_error(response, 401, "unauthenticated")

@@ -34,16 +34,17 @@ def test_police_grids_carry_grade_officer_and_disputes(client: TestClient, offic
     grids = client.get("/api/grids", headers=officer).json()
     assert grids["grading"]["available"] is True
     props = {f["properties"]["grid_id"]: f["properties"] for f in grids["features"]}
-    assert set(props) == {"G-SW", "G-SE", "G-NW", "G-NE"}
-    assert all(p["colour"] in ("red", "yellow", "green") for p in props.values())
-    assert props["G-SW"]["officer_name"] == "民警01" and props["G-SW"]["open_disputes"] == 2
+    assert set(props) == {f"G{r}{c}" for r in range(4) for c in range(4)}
+    assert all(p["colour"] in ("red", "yellow", "green") and p["reasons"] for p in props.values())
+    assert props["G00"]["officer_name"] == "民警01" and props["G00"]["open_disputes"] == 2
+    assert props["G33"]["officer_name"] is None
     governance = client.get("/api/grids?level=governance", headers=officer).json()
     assert [f["id"] for f in governance["features"]] == ["GOV-1"]
     assert_error(client.get("/api/grids?level=village", headers=officer), 422, "bad_input")
 
 
 def test_a_grid_with_its_history_and_why(client: TestClient, officer: dict[str, str]) -> None:
-    grid = client.get("/api/grids/G-SW", headers=officer).json()
+    grid = client.get("/api/grids/G00", headers=officer).json()
     assert grid["officer"]["name"] == "民警01"
     assert [d["dispute_id"] for d in grid["open_disputes"]] == ["D002", "D001"]
     assert len(grid["history"]) == 13
@@ -58,7 +59,7 @@ def test_disputes_are_paginated_and_filtered(client: TestClient, officer: dict[s
     assert len(page["disputes"]) == 2 and page["disputes"][0] == everything["disputes"][2]
     unresolved = client.get("/api/disputes?status=unresolved", headers=officer).json()
     assert unresolved["total"] == 4
-    assert client.get("/api/disputes?grid_id=G-NE", headers=officer).json()["total"] == 2
+    assert client.get("/api/disputes?grid_id=G33", headers=officer).json()["total"] == 2
     assert_error(client.get("/api/disputes?status=maybe", headers=officer), 422, "bad_input")
 
 

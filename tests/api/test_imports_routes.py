@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import time
 
@@ -10,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import assert_error
 
-HAVE_IMPORTERS = importlib.util.find_spec("pingan.store.importers") is not None
+HAVE_IMPORTERS = importlib.util.find_spec("pingan.store.importers") is not None and hasattr(
+    importlib.import_module("pingan.store.importers"), "import_file")
 
 
 def test_refusals(client: TestClient, analyst: dict[str, str], officer: dict[str, str]) -> None:

@@ -66,3 +66,22 @@ def test_a_failed_operation_is_recorded_as_failed(store: Store) -> None:
         with audited(store, ANALYST, action="consultation", operation="anpr.suspects"):
             1 / 0
     assert store.con.execute("SELECT outcome FROM audit_log").fetchone() == ("failed",)
+
+
+def test_concurrent_appends_from_threads_keep_the_chain_intact(store: Store) -> None:
+    import threading
+
+    def work() -> None:
+        cursor = store.con.cursor()
+        mine = Store(path=store.path, con=cursor)
+        for i in range(20):
+            record(mine, ANALYST, action="consultation", operation="anpr.suspects", params={"i": i})
+        cursor.close()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result = verify(store)
+    assert result.ok and result.entries == 80

@@ -118,3 +118,14 @@ def test_every_command_has_an_example() -> None:
     for command in commands:
         assert command.help and command.help.strip().splitlines()[-1].strip().startswith("Example: pingan "), \
             command.name
+
+
+def test_a_user_error_is_one_sentence_through_the_real_cli(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pingan.cli import main
+
+    status = main(["--db", str(db), "grids", "grade", "--as-of", "next tuesday"])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert err.startswith("pingan: The --as-of 'next tuesday' is not an ISO 8601 time")
+    status = main(["--db", str(db), "grids", "history", "P99"])
+    assert status == 2 and capsys.readouterr().err.startswith("pingan: There is no grid 'P99'")

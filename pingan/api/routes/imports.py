@@ -45,7 +45,7 @@ class ImportJob:
     user: str
     state: str = "receiving"  # receiving | importing | done | failed
     bytes: int = 0
-    rows_done: int | None = None
+    progress: float | None = None  # share of the import done, when the importer reports it
     started: float = field(default_factory=time.time)
     finished: float | None = None
     report: dict[str, Any] | None = None
@@ -53,7 +53,8 @@ class ImportJob:
 
     def to_json(self) -> dict[str, Any]:
         return {"job_id": self.job_id, "kind": self.kind, "filename": self.filename, "user": self.user,
-                "state": self.state, "bytes": self.bytes, "rows_done": self.rows_done,
+                "state": self.state, "bytes": self.bytes,
+                "progress": None if self.progress is None else round(self.progress, 3),
                 "seconds": round((self.finished or time.time()) - self.started, 2),
                 "report": self.report, "error": self.error}
 
@@ -81,16 +82,16 @@ def report_json(report: Any) -> dict[str, Any]:
 
 
 def _run_import(holder: StoreHolder, job: ImportJob, path: Path, actor: Actor) -> None:
+    cursor = None
     try:
-        lib = library("pingan.store.importers", "Importing files")
+        lib = library("pingan.store.importers", "Importing files", needs=("import_file",))
         base = holder.get()
         cursor = base.con.cursor()
         store = Store(path=base.path, con=cursor, timezone=base.timezone)
         kwargs: dict[str, Any] = {"user": actor.user}
-        accepts = inspect.signature(lib.import_file).parameters
-        if "progress" in accepts:
-            def progress(done: int, *_: Any) -> None:
-                job.rows_done = int(done)
+        if "progress" in inspect.signature(lib.import_file).parameters:
+            def progress(done: int, total: int = 0, *_: Any) -> None:
+                job.progress = min(1.0, done / total) if total else None
             kwargs["progress"] = progress
         with holder.write_lock:
             job.state = "importing"
@@ -101,7 +102,6 @@ def _run_import(holder: StoreHolder, job: ImportJob, path: Path, actor: Actor) -
                 audit.touched = int(getattr(report, "accepted", 0) or 0)
         job.report = report_json(report)
         job.state = "done"
-        cursor.close()
     except PinganError as exc:
         job.error = {"code": exc.code, "message": exc.message}
         job.state = "failed"
@@ -109,6 +109,8 @@ def _run_import(holder: StoreHolder, job: ImportJob, path: Path, actor: Actor) -
         job.error = {"code": "internal", "message": f"The import failed unexpectedly ({type(exc).__name__})."}
         job.state = "failed"
     finally:
+        if cursor is not None:
+            cursor.close()
         job.finished = time.time()
         shutil.rmtree(path.parent, ignore_errors=True)
 
@@ -127,7 +129,7 @@ async def upload(request: Request, principal: CurrentUser,
     name = Path(filename).name
     if not name or Path(name).suffix.lower() not in SUFFIXES:
         raise BadInput(f"The file name '{filename}' must end in one of {', '.join(SUFFIXES)}, so its format is known.")
-    library("pingan.store.importers", "Importing files")  # say so before receiving a large file
+    library("pingan.store.importers", "Importing files", needs=("import_file",))  # say so before receiving a large file
     job = ImportJob(uuid.uuid4().hex[:12], kind, name, principal.user)
     jobs = _jobs(request)
     folder = Path(tempfile.mkdtemp(prefix="pingan-upload-"))
@@ -156,7 +158,7 @@ async def upload(request: Request, principal: CurrentUser,
 
 @router.get("/jobs/{job_id}")
 def job_status(job_id: str, request: Request, principal: CurrentUser) -> dict[str, Any]:
-    """Where an import job is: receiving, importing (with rows done when the importer says), done or failed."""
+    """Where an import job is: receiving, importing (with the share done when the importer says), done or failed."""
     principal.need("data.import")
     job = _jobs(request).get(job_id)
     if job is None:

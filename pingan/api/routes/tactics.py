@@ -34,14 +34,19 @@ class NotAvailable(PinganError):
     code = "not_available"
 
 
-def library(module: str, what: str) -> ModuleType:
-    """Import a library module, or say clearly that this capability is not available here."""
+def library(module: str, what: str, needs: tuple[str, ...] = ()) -> ModuleType:
+    """Import a library module (with the functions it ``needs``), or say clearly that this capability is
+    not available here."""
     try:
-        return importlib.import_module(module)
+        lib = importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name and module.startswith(exc.name):
             raise NotAvailable(f"{what} is not available in this installation yet ({module} is missing).") from None
         raise
+    missing = [name for name in needs if not hasattr(lib, name)]
+    if missing:
+        raise NotAvailable(f"{what} is not available in this installation yet ({module} has no {missing[0]}).")
+    return lib
 
 
 def duration(text: str | None, name: str) -> timedelta | None:

@@ -45,15 +45,17 @@ def build_plate_map(con: object, source_sql: str, name: str) -> None:
     importers sort reads by it instead of by the string, which halves the cost of the sort.
     """
     raw = con.sql(f"SELECT DISTINCT raw FROM ({source_sql}) WHERE raw IS NOT NULL").to_arrow_table()  # type: ignore[attr-defined]
-    column = raw.column("raw") if raw.num_rows else pa.array([], type=pa.string())
-    mapping = pa.table({"raw": column, "plate": normalise_arrow(column)})
+    column = raw.column("raw").combine_chunks() if raw.num_rows else pa.array([], type=pa.string())
+    plate = normalise_arrow(column)
+    rank = pc.rank(plate, sort_keys="ascending", tiebreaker="dense") if len(plate) else \
+        pa.array([], type=pa.uint64())
+    mapping = pa.table({"raw": column, "plate": plate, "prank": rank})
     view = f"{name}_arrow"
     con.register(view, mapping)  # type: ignore[attr-defined]
     try:
         con.execute(  # type: ignore[attr-defined]
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT raw, plate, "
-            f"coalesce({valid_sql('plate')}, false) AS plate_valid, "
-            f"dense_rank() OVER (ORDER BY plate) AS prank FROM {view}"
+            f"CREATE OR REPLACE TEMP TABLE {name} AS "
+            f"SELECT raw, plate, coalesce({valid_sql('plate')}, false) AS plate_valid, prank FROM {view}"
         )
     finally:
         con.unregister(view)  # type: ignore[attr-defined]

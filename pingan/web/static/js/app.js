@@ -3,7 +3,7 @@
 import { api, post, setUnauthenticatedHandler } from "./api.js";
 import { loadLang, switchLang, onLangChange, t, translateDom, currentLang } from "./i18n.js";
 import { resetBase } from "./map.js";
-import { h, clear } from "./ui.js";
+import { h, clear, errorNotice } from "./ui.js";
 import { state } from "./state.js";
 
 const VIEWS = {
@@ -43,8 +43,8 @@ async function route() {
   try {
     cleanup = (await render(root, { args, state })) || null;
   } catch (err) {
-    console.error(err);
-    root.append(h("div", { class: "notice err" }, err.message || String(err)));
+    console.warn(err);
+    root.append(errorNotice(err));
   }
   if (seq === renderSeq) document.body.dataset.ready = "1";
 }
@@ -87,6 +87,8 @@ async function start() {
   document.getElementById("purpose-box").hidden = false;
   document.getElementById("authorisation-box").hidden = !["analyst", "supervisor"].includes(me.role);
   document.getElementById("who").textContent = `${me.user} · ${t("role." + me.role)}`;
+  // Each role starts where it can work: an auditor sees no cases, only the audit.
+  if (!location.hash && me.role === "auditor") history.replaceState(null, "", "#/audit");
   await route();
 }
 

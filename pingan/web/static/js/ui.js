@@ -1,5 +1,5 @@
 // Small DOM helpers shared by the views: elements, tables, pagers, progress and error notices.
-import { t, fmtNum } from "./i18n.js";
+import { t, tr, fmtNum } from "./i18n.js";
 
 /** h("div", {class: "x", onclick: fn}, "text", child, ...) */
 export function h(tag, attrs = {}, ...children) {
@@ -111,7 +111,7 @@ export function scorebar(score) {
 export function watchBadge(w) {
   if (!w) return "";
   return h("span", {},
-    h("span", { class: "badge watch", title: `${w.list || ""} ${w.person_id}` }, `${t("watch.badge")} ${w.categories.join(", ")}`),
+    h("span", { class: "badge watch", title: `${w.list || ""} ${w.person_id}` }, `${t("watch.badge")} ${w.categories.map((c) => tr("cat", c)).join(", ")}`),
     w.match === "fuzzy" ? h("span", { class: "badge fuzzy", title: `${t("watch.listed_as")} ${w.plate}` }, t("watch.fuzzy")) : null);
 }
 

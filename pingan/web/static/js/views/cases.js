@@ -26,7 +26,7 @@ export async function renderList(root, { state }) {
     sessionStorage.setItem("pingan.cases.offset", String(offset));
     markers.clearLayers();
     for (const c of page.cases) {
-      sceneMarker(c.lat, c.lon, `${c.case_id} ${c.category}`).on("click", () => { location.hash = `#/case/${encodeURIComponent(c.case_id)}`; }).addTo(markers);
+      sceneMarker(c.lat, c.lon, `${c.case_id} ${tr("cat", c.category)}`).on("click", () => { location.hash = `#/case/${encodeURIComponent(c.case_id)}`; }).addTo(markers);
     }
     list.append(pager(page.total, PAGE, offset, (o) => { offset = o; load(); }));
     list.append(table([
@@ -69,7 +69,8 @@ export async function renderCase(root, { args, state }) {
   side.append(form);
   const results = h("div", { id: "suspects" });
   const detail = h("div", { id: "suspect-detail" });
-  side.append(results, detail);
+  const reportHolder = h("div", { id: "report" });
+  side.append(results, detail, reportHolder);
 
   const scene = sceneMarker(caseDoc.lat, caseDoc.lon, caseDoc.case_id, { permanent: true }).addTo(map);
   const areaLayer = L.layerGroup().addTo(map);
@@ -77,7 +78,7 @@ export async function renderCase(root, { args, state }) {
   let result = null;
 
   async function rank(topValue) {
-    clear(results); clear(detail); trackLayer.clearLayers();
+    clear(results); clear(detail); clear(reportHolder); trackLayer.clearLayers();
     const body = { case_id: caseId, radius_km: Number(radius.value), pad: pad.value, top: topValue === undefined ? Number(top.value) : topValue,
                    purpose: state.purpose || caseId };
     const started = performance.now();
@@ -107,15 +108,15 @@ export async function renderCase(root, { args, state }) {
         result.candidates.length < result.vehicles_seen ? () => { top.value = ""; rank(null); } : null, { "data-count": "vehicles" }),
       stat(t("case.took"), `${(ms / 1000).toFixed(2)} s`)));
     results.append(h("h3", {}, t("case.suspects", { n: result.candidates.length, total: result.vehicles_seen })));
-    results.append(table([
+    results.append(h("div", { class: "scroll-list" }, table([
       { label: "#", key: "rank", num: true },
       { label: t("suspect.plate"), render: (c) => h("span", { class: "plate" }, c.plate) },
       { label: t("suspect.score"), render: (c) => scorebar(c.score) },
       { label: t("suspect.watchlist"), render: (c) => watchBadge(c.watchlist) },
       { label: t("suspect.reasons"), render: (c) => reasonsList(c.reasons, 2) },
       { label: t("suspect.reads"), render: (c) => h("button", { class: "link", onclick: () => openSuspect(c) }, String(c.reads.length)), num: true },
-    ], result.candidates, { onClick: (c) => openSuspect(c), rowAttrs: (c) => ({ "data-plate": c.plate, "data-rank": c.rank }) }));
-    results.append(reportBox());
+    ], result.candidates, { onClick: (c) => openSuspect(c), rowAttrs: (c) => ({ "data-plate": c.plate, "data-rank": c.rank }) })));
+    reportHolder.append(reportBox());
   }
 
   function reportBox() {
@@ -150,6 +151,7 @@ export async function renderCase(root, { args, state }) {
     detail.append(reasonsList(c.reasons));
     detail.append(h("h3", {}, t("suspect.timeline")), timeline(c.reads, result.window, result.offence_window));
     const pts = readPoints(c.reads, data.byId);
+    detail.scrollIntoView({ block: "nearest" });
     if (pts.length) {
       L.polyline(pts, { color: colour, weight: 4, opacity: 0.85 }).addTo(trackLayer);
       c.reads.forEach((r, i) => {
@@ -173,8 +175,9 @@ export async function renderCase(root, { args, state }) {
     const tpts = readPoints(traj.reads, data.byId);
     if (tpts.length > 1) L.polyline(tpts, { color: "#6a3d9a", weight: 2.5, dashArray: "6 5", opacity: 0.9 }).addTo(trackLayer);
     trackLayer.eachLayer((l) => l.bringToFront && l.bringToFront());
-    const bounds = L.latLngBounds([...pts, ...tpts, [caseDoc.lat, caseDoc.lon]]);
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 });
+    const bounds = L.latLng(caseDoc.lat, caseDoc.lon).toBounds(Number(radius.value) * 2000);
+    for (const p of [...pts, ...tpts]) bounds.extend(p);
+    map.fitBounds(bounds, { padding: [20, 20] });
     trajBox.dataset.loaded = "1";
     trajBox.append(h("div", { class: "muted" }, t("suspect.trajectory_note", { reads: traj.reads.length, trips: traj.trips.length })),
       reasonsList(traj.reasons || []),

@@ -53,7 +53,7 @@ export async function render(root, { state }) {
     caseLayer.clearLayers();
     for (const c of known.values()) {
       const on = selected.has(c.case_id);
-      sceneMarker(c.lat, c.lon, `${c.case_id} ${c.category}`, { color: on ? "#c8102e" : "#8795a8", permanent: on })
+      sceneMarker(c.lat, c.lon, `${c.case_id} ${tr("cat", c.category)}`, { color: on ? "#c8102e" : "#8795a8", permanent: on })
         .on("click", () => toggle(c.case_id)).addTo(caseLayer);
     }
   }

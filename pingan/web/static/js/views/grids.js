@@ -81,7 +81,10 @@ export async function render(root, { state }) {
     clear(detail);
     if (selectLayer) layers.grids.resetStyle(selectLayer);
     selectLayer = layer || layers.grids.getLayers().find((l) => l.feature.properties.grid_id === gridId);
-    if (selectLayer) { selectLayer.setStyle({ weight: 4, color: "#14263d" }); map.fitBounds(selectLayer.getBounds(), { padding: [40, 40] }); }
+    if (selectLayer) {
+      selectLayer.setStyle({ weight: 4, color: "#14263d" });
+      if (!map.getBounds().contains(selectLayer.getBounds())) map.fitBounds(selectLayer.getBounds(), { padding: [40, 40] });
+    }
     const g = await withProgress(detail, t("state.loading"), () => api(`/api/grids/${encodeURIComponent(gridId)}`));
     if (!g) return;
     detail.dataset.grid = gridId;
@@ -97,7 +100,7 @@ export async function render(root, { state }) {
       { label: t("grids.grade"), render: (x) => x.colour ? h("span", { class: `badge ${x.colour}` }, t("grade." + x.colour)) : "—" },
       { label: t("grids.score"), render: (x) => fmtNum(x.score, 2), num: true },
       { label: t("grids.why"), render: (x) => reasonsList(x.reasons || (x.reason ? [x.reason] : []), 3) },
-    ], g.history));
+    ], [...g.history].reverse()));
     detail.append(h("h3", {}, t("grids.open_disputes_n", { n: g.open_disputes.length })), table([
       { label: t("dispute.id"), key: "dispute_id" }, { label: t("dispute.level"), render: (d) => t("dispute.level." + d.level) },
       { label: t("dispute.status"), render: (d) => t("dispute.status." + d.status) }, { label: t("dispute.opened"), render: (d) => fmtTime(d.opened_at) },

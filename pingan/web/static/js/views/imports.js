@@ -28,7 +28,7 @@ export async function render(root) {
       while (job.state === "receiving" || job.state === "importing") {
         await new Promise((r) => setTimeout(r, 400));
         job = await api(`/api/imports/jobs/${job.job_id}`);
-        if (job.rows_done) p.label(t("imports.rows_done", { n: fmtNum(job.rows_done) }));
+        if (job.progress !== null && job.progress !== undefined) p.set(job.progress, t("imports.importing_pct", { name: f.name, pct: Math.round(job.progress * 100) }));
       }
       p.done();
       if (job.state === "failed") status.append(errorNotice(job.error));

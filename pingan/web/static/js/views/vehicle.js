@@ -3,7 +3,7 @@
 import { post } from "../api.js";
 import { t, fmtTime, fmtNum } from "../i18n.js";
 import { makeMap, readPoints, PALETTE } from "../map.js";
-import { h, clear, table, scorebar, watchBadge, reasonsList, withProgress } from "../ui.js";
+import { h, clear, table, scorebar, reasonsList, withProgress } from "../ui.js";
 import { readsTable } from "./cases.js";
 
 const PARTIAL = /[?*_%？＊＿％]/;
@@ -33,6 +33,7 @@ export async function render(root, { state }) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clear(results); clear(panel); clearLayers();
+    delete panel.dataset.loaded;
     const text = plate.value.trim();
     if (!text) return;
     state.vehicle = { plate: text, start: start.value, end: end.value };
@@ -60,6 +61,7 @@ export async function render(root, { state }) {
   }
 
   async function openVehicle(p) {
+    delete panel.dataset.loaded;
     clear(panel); clearLayers();
     panel.append(h("h3", {}, h("span", { class: "plate", id: "vehicle-plate" }, p)));
     const tabs = h("div", { class: "tabs" });
