@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from pingan.cli.common import Context, emit_json, json_option, pass_context
-from pingan.governance.audit import audited
-from pingan.store.db import open_store
+from pingan.governance.audit import Actor, audited
+from pingan.store.db import Store, open_store
 from pingan.store.importers import import_file
 
 #: Files of a simulated county in the order they must be imported (reads need cameras first).
@@ -68,6 +68,26 @@ def load_county(ctx: Context, county: Path, db: Path) -> None:
                 report = import_file(store, kind, path, user=actor.user)
                 audit.touched = report.accepted
             click.echo(report.summary())
+        prepare_grids(store, actor)
+
+
+def prepare_grids(store: Store, actor: Actor) -> None:
+    """Place disputes in police grids and grade the grids weekly over the county's cases."""
+    from pingan.grids.disputes import place_all
+    from pingan.grids.grading import grade_series, series_dates
+
+    if not store.con.execute("SELECT count(*) FROM grids WHERE level = 'police'").fetchone()[0]:
+        return
+    place_all(store)
+    first, last = store.con.execute("SELECT min(start_ts), max(start_ts) FROM cases").fetchone()
+    if first is None:
+        return
+    start = max(first + timedelta(days=28), last - timedelta(days=84))
+    with audited(store, actor, action="alteration", operation="grids.grade", params={"series": "weekly"},
+                 needs_purpose=False) as audit:
+        gradings = grade_series(store, series_dates(start, last, timedelta(days=7)), user=actor.user)
+        audit.touched = len(gradings)
+    click.echo(f"Graded the police grids {len(gradings)} times, weekly up to {last:%Y-%m-%d}.")
 
 
 @click.command("demo")
