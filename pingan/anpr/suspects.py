@@ -28,7 +28,7 @@ from pingan.anpr.relevance import relevance as relevance_of
 from pingan.anpr.watchlist import MAX_FUZZY_COST, Match, Watchlists
 from pingan.errors import BadInput
 from pingan.store.db import Store
-from pingan.timeutil import iso_local, to_local
+from pingan.timeutil import iso_local, local_tz, to_local
 
 #: Usual places are looked up for at most this many candidates (the best by a first-pass score).
 USUAL_PLACE_CANDIDATES = 400
@@ -101,6 +101,7 @@ class SuspectsResult:
 
 
 def read_json(row: Any) -> dict[str, Any]:
+    """One read as the contract shows it (camera, local time with offset, plate, confidence)."""
     conf = row.confidence
     return {
         "camera_id": row.camera_id,
@@ -109,6 +110,29 @@ def read_json(row: Any) -> dict[str, Any]:
         "confidence": None if conf is None or (isinstance(conf, float) and np.isnan(conf)) else float(conf),
         "plate_raw": row.plate_raw,
     }
+
+
+def reads_json_by_plate(reads: pd.DataFrame, plates: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The reads of each plate as contract read objects, in time order, rendered column-wise.
+
+    ``plate`` is the vehicle the read was attributed to; ``seen_plate`` what the camera read.
+    """
+    subset = reads[reads["plate"].isin(set(plates))].sort_values(["plate", "ts"], kind="stable")
+    if subset.empty:
+        return {}
+    local = pd.to_datetime(subset["ts"]).dt.tz_localize("UTC").dt.tz_convert(str(local_tz()))
+    stamps = [t[:-2] + ":" + t[-2:] for t in local.dt.strftime("%Y-%m-%dT%H:%M:%S%z").tolist()]
+    conf = subset["confidence"].astype(float).tolist()
+    seen = subset["seen_plate"].tolist() if "seen_plate" in subset else subset["plate"].tolist()
+    rows = zip(subset["plate"].tolist(), subset["camera_id"].tolist(), stamps, seen, conf,
+               subset["plate_raw"].tolist(), strict=True)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for plate, camera, ts, seen_plate, c, raw in rows:
+        out.setdefault(plate, []).append({
+            "camera_id": camera, "ts": ts, "plate": seen_plate,
+            "confidence": None if c != c else c, "plate_raw": raw,
+        })
+    return out
 
 
 def _best_match(matches: list[Match], category: str) -> tuple[Match, float]:
@@ -183,16 +207,18 @@ def suspects(store: Store, query: SuspectQuery, ranker: Ranker | None = None) ->
     if query.top is not None:
         feats = feats.head(query.top)
 
-    by_plate = {p: grp for p, grp in reads.sort_values("ts").groupby("plate", sort=False)}
+    chosen = feats["plate"].tolist()
+    reads_of = reads_json_by_plate(reads, chosen)
+    misread = reads[reads["seen_plate"] != reads["plate"]] if "seen_plate" in reads else reads.iloc[0:0]
+    misread_as = misread.groupby("plate")["seen_plate"].agg(lambda v: sorted(set(v))).to_dict()
     candidates: list[Candidate] = []
     for rank, (index, row) in enumerate(zip(feats.index, feats.itertuples(index=False), strict=True), start=1):
-        plate_reads = by_plate[row.plate]
         match = best.get(row.plate, (None, 0.0))[0]
         feature_values = {name: float(getattr(row, name)) for name in ranker.weights}
-        reasons = explain(row, contributions.loc[index], match, case, plate_reads, query)
+        reasons = explain(row, contributions.loc[index], match, case, misread_as.get(row.plate, []), query)
         candidates.append(Candidate(
             rank=rank, plate=row.plate, score=float(row.score), watchlist=match, reasons=reasons,
-            reads=[read_json(r) for r in plate_reads.itertuples(index=False)], features=feature_values,
+            reads=reads_of.get(row.plate, []), features=feature_values,
         ))
     return SuspectsResult(case, query, padded, area, vehicles_seen, candidates)
 
@@ -201,7 +227,7 @@ def _hhmm(ts: Any) -> str:
     return to_local(ts.to_pydatetime() if hasattr(ts, "to_pydatetime") else ts).strftime("%m-%d %H:%M")
 
 
-def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, reads: pd.DataFrame,
+def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, misread_as: list[str],
             query: SuspectQuery) -> list[str]:
     """Plain-language reasons, strongest push on the score first."""
     said: list[tuple[float, str]] = []
@@ -219,10 +245,8 @@ def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, 
         if match.kind == "fuzzy":
             said.append((push.get("fuzzy", 0), f"matched despite a misread: read as {match.seen_plate}, "
                                                f"listed as {match.entry.plate}"))
-    misread = reads[reads["seen_plate"] != reads["plate"]] if "seen_plate" in reads else reads.iloc[0:0]
-    if len(misread):
-        said.append((0.05, f"{len(misread)} read(s) as {', '.join(sorted(set(misread['seen_plate'])))}, "
-                           "taken as misreads of this plate"))
+    if misread_as:
+        said.append((0.05, f"read(s) as {', '.join(misread_as)} taken as misreads of this plate"))
     days = int(row.history_days)
     if days == 0:
         said.append((push.get("new_here", 0) + push.get("history_days", 0),
@@ -231,7 +255,7 @@ def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, 
         said.append((push.get("history_days", 0) + push.get("new_here", 0),
                      f"seen by these cameras on {days} of the previous {query.history.days} days"
                      + (" (a regular)" if days >= query.history.days // 2 else "")))
-    first, last = reads["ts"].min(), reads["ts"].max()
+    first, last = row.first_ts, row.last_ts
     if row.stay_hours >= 0.5:
         said.append((push.get("stay_hours", 0),
                      f"arrived {_hhmm(first)}, left {_hhmm(last)}: {row.stay_hours:.1f} h between reads here"))
@@ -248,7 +272,6 @@ def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, 
         said.append((push.get("far_km", 0), f"usually seen {row.far_km:.0f} km from the scene"))
     elif row.far_km > 0:
         said.append((push.get("far_km", 0), f"usually seen {row.far_km:.1f} km from the scene (a local)"))
-    cams = reads["camera_id"].nunique()
-    said.append((push.get("reads", 0), f"{len(reads)} read(s) by {cams} camera(s) in the window"))
+    said.append((push.get("reads", 0), f"{row.n_reads} read(s) by {row.cameras} camera(s) in the window"))
     said.sort(key=lambda s: -abs(s[0]))
     return [text for _, text in said]
