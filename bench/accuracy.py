@@ -75,13 +75,14 @@ def main() -> None:
         f"Machine: {machine()}. Evaluation seeds {args.seeds} ({args.days} days each); the ranker's weights were "
         f"fitted on other seeds ({Ranker.default().trained_on.get('seeds', 'hand-set')}).",
         "",
-        "| vehicles | misread | offences | watchlisted top-1 | top-5 | misread-near-scene top-1 / top-5 (n) "
+        "| vehicles | misread | offences | watchlisted top-1 (or its accomplice car) | top-5 | misread-near-scene top-1 / top-5 (n) "
         "| not watchlisted top-10 (n) | serial ranks | Brier | median vehicles seen | p50 s |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for m in rows:
         lines.append(
-            f"| {m['vehicles']} | {m['misread']:.0%} | {m['offences']} | {pct(m['watchlisted_top1'])} | "
+            f"| {m['vehicles']} | {m['misread']:.0%} | {m['offences']} | {pct(m['watchlisted_top1'])} "
+            f"({pct(m['watchlisted_top1_or_accomplice'])}) | "
             f"{pct(m['watchlisted_top5'])} | {pct(m['misread_top1'])} / {pct(m['misread_top5'])} "
             f"({m['misread_watchlisted']}) | {pct(m['not_watchlisted_top10'])} ({m['not_watchlisted']}) | "
             f"{m['serial_ranks']} | {m['brier']:.2e} | {m['median_vehicles_seen']:.0f} | {m['p50_seconds']:.2f} |"

@@ -56,8 +56,12 @@ class CloneQuery:
 
     ``min_evidence``: reads of a second vehicle needed before a plate is called cloned (2: one stray
     read is a misread, not a clone). ``misread_window``: a read that fits the journey of a plate one
-    confusion away within this time is that vehicle's misread. ``min_attribute_reads``: reads each value
-    of a conflicting colour or vehicle type needs before it counts.
+    confusion away within this time is that vehicle's misread. A colour or vehicle type conflicts when
+    its second value was read ``min_attribute_reads`` times and makes ``min_attribute_share`` of the
+    plate's reads: cameras get a car for an SUV now and then, and a misread plate carries the other
+    vehicle's colour, but a second vehicle shows its own colour on all its reads. A second plate colour
+    alone makes a clone; a second vehicle type (which cameras' classifiers confuse: car or SUV) only
+    adds to the evidence of impossible travel.
     """
 
     period: Period
@@ -66,7 +70,8 @@ class CloneQuery:
     boundary: timedelta = timedelta(hours=1)
     misread_window: timedelta = timedelta(minutes=20)
     attributes: bool = True
-    min_attribute_reads: int = 2
+    min_attribute_reads: int = 3
+    min_attribute_share: float = 0.25
     plates: tuple[str, ...] | None = None
     top: int | None = None
 
@@ -229,7 +234,7 @@ def verify(reads: pd.DataFrame, explained: set[int], query: CloneQuery, b: DayBo
 
 
 def attribute_conflicts(store: Store, query: CloneQuery, b: DayBounds) -> dict[str, list[AttributeConflict]]:
-    """Plates read with two colours, or as two vehicle types, each value several times, on the day."""
+    """Plates read with two colours, or as two vehicle types, each at least twice, on the day (all counts)."""
     if not query.attributes:
         return {}
     where = (f"r.day = DATE '{b.day}' AND r.ts >= {sql_ts(b.lo)} AND r.ts < {sql_ts(b.day_end)}"
@@ -246,7 +251,7 @@ def attribute_conflicts(store: Store, query: CloneQuery, b: DayBounds) -> dict[s
             SELECT plate, map_from_entries(list((v, n))) FROM (
                 SELECT r.plate, r.{column} AS v, count(*) AS n FROM reads r
                 WHERE {where} AND r.{column} IS NOT NULL
-                GROUP BY ALL HAVING count(*) >= {int(query.min_attribute_reads)}
+                GROUP BY ALL HAVING count(*) >= 2
             ) GROUP BY plate HAVING count(*) > 1
         """
         for plate, values in con.execute(sql).fetchall():
@@ -302,7 +307,10 @@ def cloned(store: Store, query: CloneQuery) -> CloneResult:
         stat.seconds += time.perf_counter() - started
 
     # read by read, for the plates still in question
-    in_question = {p for p, n in remaining.items() if n >= query.min_evidence} | set(attrs)
+    # a second plate colour is a different plate; a second vehicle type may be the camera's classifier
+    # (car or SUV), so it only ever supports the travel evidence
+    strong_attrs = {p for p, cs in attrs.items() if "plate_color" in cs and _conflicting(cs["plate_color"], query)}
+    in_question = {p for p, n in remaining.items() if n >= query.min_evidence} | strong_attrs
     per_plate: dict[str, list[_PlateDay]] = {}
     for b, stat in zip(bounds, stats, strict=True):
         started = time.perf_counter()
@@ -319,13 +327,13 @@ def cloned(store: Store, query: CloneQuery) -> CloneResult:
         stat.seconds += time.perf_counter() - started
 
     plates_out: list[ClonedPlate] = []
-    for plate in sorted(set(per_plate) | set(attrs)):
+    for plate in sorted(set(per_plate) | strong_attrs):
         items = per_plate.get(plate, [])
         strays = [x.stray for x in items if len(x.stray)]
         stray = pd.concat(strays) if strays else pd.DataFrame()
         n_stray = len(stray)
-        conflicts = list(attrs.get(plate, {}).values())
-        if n_stray < query.min_evidence and not conflicts:
+        conflicts = [c for c in attrs.get(plate, {}).values() if _conflicting(c, query)]
+        if n_stray < query.min_evidence and plate not in strong_attrs:
             continue
         days = sorted({x.day for x in items if len(x.stray)})
         evidence = [e for x in items for e in x.pairs]
@@ -346,6 +354,12 @@ def cloned(store: Store, query: CloneQuery) -> CloneResult:
     for rank, p in enumerate(plates_out, start=1):
         p.rank = rank
     return CloneResult(query, plates_out, stats, single)
+
+
+def _conflicting(c: AttributeConflict, query: CloneQuery) -> bool:
+    counts = sorted(c.values.values(), reverse=True)
+    return len(counts) > 1 and counts[1] >= query.min_attribute_reads and \
+        counts[1] >= query.min_attribute_share * sum(counts)
 
 
 def _score(n_stray: int, n_days: int, n_conflicts: int, min_evidence: int) -> float:

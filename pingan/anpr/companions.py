@@ -165,22 +165,20 @@ def active_fleet(store: Store, day: date) -> int:
 
 
 def habits(store: Store, plates: list[str], cameras: list[str], query: CompanionQuery) -> pd.DataFrame:
-    """The candidates' reads at the plate's cameras over the period: plate, camera_id, day, tod (s)."""
+    """The candidates' reads at the plate's cameras over the period: plate, camera_id, day, ts.
+
+    The plates go in as literals, so zone maps on ``plate`` skip every row group that cannot hold them.
+    """
     if not plates:
-        return pd.DataFrame(columns=["plate", "camera_id", "day", "tod"])
-    con = store.con
+        return pd.DataFrame(columns=["plate", "camera_id", "day", "ts"])
     first, last = query.period.days()
-    con.register("_companion_plates", pd.DataFrame({"plate": plates}))
-    try:
-        cams = ", ".join(sql_str(c) for c in cameras)
-        return con.execute(
-            "SELECT plate, camera_id, day, ts FROM reads "
-            f"WHERE day BETWEEN DATE '{first}' AND DATE '{last}' "
-            f"AND ts BETWEEN {sql_ts(query.period.start)} AND {sql_ts(query.period.end)} "
-            f"AND camera_id IN ({cams}) AND plate IN (SELECT plate FROM _companion_plates)"
-        ).df()
-    finally:
-        con.unregister("_companion_plates")
+    cams = ", ".join(sql_str(c) for c in cameras)
+    return store.con.execute(
+        "SELECT plate, camera_id, day, ts FROM reads "
+        f"WHERE day BETWEEN DATE '{first}' AND DATE '{last}' "
+        f"AND ts BETWEEN {sql_ts(query.period.start)} AND {sql_ts(query.period.end)} "
+        f"AND plate IN ({', '.join(sql_str(p) for p in plates)}) AND camera_id IN ({cams})"
+    ).df()
 
 
 def poisson_binomial_sf(p: np.ndarray, k: int) -> float:
@@ -219,11 +217,19 @@ def companions(store: Store, query: CompanionQuery) -> CompanionsResult:
     vehicles_near = int(near["plate"].nunique())
     stats = near.groupby("plate").agg(cameras=("camera_id", "nunique"), trips=("trip", "nunique"))
     keep = stats[(stats["cameras"] >= query.min_cameras) & (stats["trips"] >= query.min_trips)].index
-    cands = near[near["plate"].isin(keep)]
+    n_candidates = len(keep)
     # anyone may pass: the share of the day's vehicles each read of the plate had around it
     per_read = near.groupby("read_no")["plate"].nunique()
     fleet = active_fleet(store, max(target["day"]))
     p_any = (target["read_no"].map(per_read).fillna(0).to_numpy(dtype=float) + 1.0) / fleet
+    trip_of_read = target["trip"].to_numpy()
+    # habits only make a vehicle less surprising: without them the score is an upper bound, and a
+    # vehicle that cannot reach min_score even so is done without looking up its habits
+    p_trip_any = np.minimum(0.999, pd.Series(p_any).groupby(trip_of_read).sum().to_numpy())
+    upper = {k: _score(poisson_binomial_sf(p_trip_any, int(k)), vehicles_near)[0]
+             for k in set(stats.loc[keep, "trips"])}
+    keep = [p for p in keep if upper[int(stats.at[p, "trips"])] >= query.min_score]
+    cands = near[near["plate"].isin(set(keep))]
     hab = habits(store, list(keep), sorted(set(target["camera_id"])), query)
     first, last = query.period.days()
     n_days = (last - first).days + 1
@@ -236,11 +242,9 @@ def companions(store: Store, query: CompanionQuery) -> CompanionsResult:
         own = np.maximum(_rate_share(alone, target, query.within, n_days),
                          _habit_share(alone, target, query.within, n_days))
         p_read = p_any + (1 - p_any) * own
-        p_trip = np.minimum(0.999, pd.Series(p_read).groupby(target["trip"].to_numpy()).sum().to_numpy())
+        p_trip = np.minimum(0.999, pd.Series(p_read).groupby(trip_of_read).sum().to_numpy())
         k = int(grp["trip"].nunique())
-        tail = poisson_binomial_sf(p_trip, k)
-        adjusted = min(1.0, tail * vehicles_near)
-        score = max(0.0, float(-np.log10(max(adjusted, 1e-300))))
+        score, adjusted = _score(poisson_binomial_sf(p_trip, k), vehicles_near)
         if score < query.min_score:
             continue
         out.append(_describe(plate, grp, raw, store, query, score, adjusted, float(p_trip.sum()), n_trips))
@@ -251,8 +255,15 @@ def companions(store: Store, query: CompanionQuery) -> CompanionsResult:
         c.rank = rank
     reasons = [f"{len(target)} read(s) of the plate in {n_trips} trip(s); {vehicles_near} other vehicle(s) were "
                f"read within {query.within.total_seconds():.0f} s of it at the same camera; "
-               f"{len(keep)} on {query.min_trips}+ trips at {query.min_cameras}+ cameras"]
-    return CompanionsResult(query, len(target), n_trips, vehicles_near, len(keep), out, reasons)
+               f"{n_candidates} on {query.min_trips}+ trips at {query.min_cameras}+ cameras; "
+               f"{len(keep)} could be surprising enough to check against their habits"]
+    return CompanionsResult(query, len(target), n_trips, vehicles_near, n_candidates, out, reasons)
+
+
+def _score(tail: float, tested: int) -> tuple[float, float]:
+    """−log10 of the tail probability after a Bonferroni correction for the vehicles tested."""
+    adjusted = min(1.0, tail * tested)
+    return max(0.0, float(-np.log10(max(adjusted, 1e-300)))), adjusted
 
 
 def _local_date(ts: Any) -> date:

@@ -29,6 +29,7 @@ class OffenceOutcome:
     misread_near_scene: bool
     rank: int | None  # None: not in the list at all (not seen near the scene)
     score: float | None
+    rank_with_accomplice: int | None  # the better of the offender's and the accomplice car's rank
     vehicles_seen: int
     seconds: float
 
@@ -56,6 +57,12 @@ class Evaluation:
                 return None
             return sum(1 for o in outcomes if o.rank is not None and o.rank <= k) / len(outcomes)
 
+        def rate_either(outcomes: list[OffenceOutcome], k: int) -> float | None:
+            if not outcomes:
+                return None
+            return sum(1 for o in outcomes if o.rank_with_accomplice is not None
+                       and o.rank_with_accomplice <= k) / len(outcomes)
+
         watched = [o for o in self.offences if o.watchlisted]
         misread = [o for o in watched if o.misread_near_scene]
         unwatched = [o for o in self.offences if not o.watchlisted]
@@ -64,6 +71,7 @@ class Evaluation:
             "watchlisted": len(watched),
             "watchlisted_top1": rate(watched, 1),
             "watchlisted_top5": rate(watched, 5),
+            "watchlisted_top1_or_accomplice": rate_either(watched, 1),
             "misread_watchlisted": len(misread),
             "misread_top1": rate(misread, 1),
             "misread_top5": rate(misread, 5),
@@ -122,9 +130,14 @@ def evaluate(store: Store, answer_key: dict[str, Any], *, radius_km: float = 5.0
         result = suspects(store, SuspectQuery(case_id=offence["case_id"], radius_km=radius_km), ranker=ranker)
         seconds = time.perf_counter() - started
         rank, score = offender_rank(result, offence["plate"])
+        either = rank
+        if offence.get("accomplice_plate"):
+            other, _ = offender_rank(result, offence["accomplice_plate"])
+            either = min(r for r in (rank, other) if r is not None) if (rank or other) else None
         evaluation.offences.append(OffenceOutcome(
             case_id=offence["case_id"], plate=offence["plate"], watchlisted=bool(offence["watchlisted"]),
             misread_near_scene=bool(offence.get("misread_near_scene")), rank=rank, score=score,
+            rank_with_accomplice=either,
             vehicles_seen=result.vehicles_seen, seconds=seconds,
         ))
         frame = labelled_features(result, offence["plate"])

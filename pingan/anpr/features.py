@@ -14,6 +14,9 @@ an experienced investigator already uses:
 - ``unknown_history`` never seen anywhere in the county in those weeks (1/0)
 - ``low_confidence``  1 - mean read confidence
 - ``reads``           log(1 + reads here in the window)
+- ``dark_overlap``    share of the offence window the vehicle spent unseen between two reads near the
+                      scene (went in, was not seen anywhere, came out): where the offender's car is
+                      while the offence happens. Looked up, like ``far_km``, for a shortlist only.
 """
 
 from __future__ import annotations
@@ -32,8 +35,13 @@ from pingan.timeutil import to_local
 
 FEATURES = (
     "relevance", "watchlisted", "fuzzy", "history_days", "new_here", "stay_hours", "in_window",
-    "hour_rarity", "far_km", "unknown_history", "low_confidence", "reads",
+    "hour_rarity", "far_km", "unknown_history", "low_confidence", "reads", "dark_overlap",
 )
+
+#: Reads this far out (times the radius) still bound an unseen stay near the scene.
+BRACKET_FACTOR = 2.0
+#: How far either side of the padded window a vehicle's movements are read to bracket its stay.
+MOVEMENT_MARGIN = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,35 @@ def usual_places(store: Store, plates: list[str], history: Window) -> pd.DataFra
     )
 
 
+def movements(store: Store, plates: list[str], padded: Window) -> pd.DataFrame:
+    """Every read, at any camera, of these plates around the padded window, with camera positions."""
+    if not plates:
+        return pd.DataFrame(columns=["plate", "ts", "lon", "lat"])
+    backend = ibis.duckdb.from_connection(store.con)
+    cams = backend.table("cameras").select("camera_id", "lon", "lat")
+    around = Window(padded.start - MOVEMENT_MARGIN, padded.end + MOVEMENT_MARGIN)
+    t = reads_expr(store, None, around, plates=plates).select("plate", "ts", "camera_id")
+    return t.join(cams, "camera_id").select("plate", "ts", "lon", "lat").to_pandas()
+
+
+def dark_overlap(moves: pd.DataFrame, window: Window, scene_lon: float, scene_lat: float,
+                 radius_km: float) -> pd.Series:
+    """Per plate: the largest share of the offence window covered by a gap between two consecutive reads
+    that are both near the scene (within BRACKET_FACTOR x radius)."""
+    if moves.empty:
+        return pd.Series(dtype=float)
+    m = moves.sort_values(["plate", "ts"]).reset_index(drop=True)
+    near = haversine_km(m["lon"].to_numpy(), m["lat"].to_numpy(), scene_lon, scene_lat) <= BRACKET_FACTOR * radius_km
+    same = (m["plate"].to_numpy()[1:] == m["plate"].to_numpy()[:-1])
+    start = m["ts"].to_numpy()[:-1].astype("datetime64[us]")
+    end = m["ts"].to_numpy()[1:].astype("datetime64[us]")
+    w0, w1 = np.datetime64(window.start, "us"), np.datetime64(window.end, "us")
+    span = max((w1 - w0) / np.timedelta64(1, "s"), 1.0)
+    overlap = (np.minimum(end, w1) - np.maximum(start, w0)) / np.timedelta64(1, "s")
+    share = np.clip(overlap / span, 0.0, 1.0) * (same & near[:-1] & near[1:])
+    return pd.Series(share, index=m["plate"].to_numpy()[:-1]).groupby(level=0).max()
+
+
 def vehicle_features(
     reads: pd.DataFrame,
     *,
@@ -93,6 +130,7 @@ def vehicle_features(
     scene_lat: float,
     relevance: dict[str, float],
     watch_kind: dict[str, str],
+    dark: pd.Series | None = None,
 ) -> pd.DataFrame:
     """One row of features per plate in ``reads`` (the area's reads in the padded window)."""
     if reads.empty:
@@ -135,4 +173,5 @@ def vehicle_features(
     kinds = f["plate"].map(watch_kind)
     f["watchlisted"] = kinds.notna().astype(float)
     f["fuzzy"] = (kinds == "fuzzy").astype(float)
+    f["dark_overlap"] = f["plate"].map(dark).fillna(0.0).astype(float) if dark is not None else 0.0
     return f

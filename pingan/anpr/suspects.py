@@ -19,7 +19,9 @@ from pingan.anpr.cases import Case, load_case
 from pingan.anpr.features import (
     HistoryConfig,
     area_history,
+    dark_overlap,
     history_window,
+    movements,
     usual_places,
     vehicle_features,
 )
@@ -31,7 +33,7 @@ from pingan.store.db import Store
 from pingan.timeutil import iso_local, local_tz, to_local
 
 #: Usual places are looked up for at most this many candidates (the best by a first-pass score).
-USUAL_PLACE_CANDIDATES = 400
+USUAL_PLACE_CANDIDATES = 1000
 
 
 @dataclass(frozen=True)
@@ -187,10 +189,11 @@ def suspects(store: Store, query: SuspectQuery, ranker: Ranker | None = None) ->
     relevance = {p: rel for p, (_, rel) in best.items()}
     kinds = {p: m.kind for p, (m, _) in best.items()}
 
-    def features_with(usual: pd.DataFrame) -> pd.DataFrame:
+    def features_with(usual: pd.DataFrame, dark: pd.Series | None = None) -> pd.DataFrame:
         return vehicle_features(
             reads, window=window, padded=padded, history_days=hist_days, hour_profile=profile,
             usual=usual, scene_lon=case.lon, scene_lat=case.lat, relevance=relevance, watch_kind=kinds,
+            dark=dark,
         )
 
     # Where a vehicle usually is costs a query per candidate set: ask it for the strongest first-pass ones.
@@ -198,7 +201,9 @@ def suspects(store: Store, query: SuspectQuery, ranker: Ranker | None = None) ->
     first_pass = ranker.score(first.assign(unknown_history=0.0))
     shortlist = first["plate"].to_numpy()[np.argsort(-first_pass, kind="stable")[:USUAL_PLACE_CANDIDATES]]
     usual = usual_places(store, list(shortlist), history)
-    feats = features_with(usual)
+    moves = movements(store, list(shortlist), padded)
+    dark = dark_overlap(moves, window, case.lon, case.lat, query.radius_km)
+    feats = features_with(usual, dark)
     outside = ~feats["plate"].isin(set(shortlist))
     feats.loc[outside, "unknown_history"] = 0.0  # not looked up: no evidence either way
     feats["score"] = ranker.score(feats)
@@ -261,6 +266,9 @@ def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, 
                      f"arrived {_hhmm(first)}, left {_hhmm(last)}: {row.stay_hours:.1f} h between reads here"))
     else:
         said.append((push.get("stay_hours", 0), f"passed through ({_hhmm(first)}–{_hhmm(last)})"))
+    if row.dark_overlap >= 0.25:
+        said.append((push.get("dark_overlap", 0),
+                     f"unseen anywhere for {row.dark_overlap:.0%} of the offence window, between reads near the scene"))
     if row.in_window < 1:
         said.append((push.get("in_window", 0), "seen only in the margin around the offence window"))
     if row.hour_rarity > 1.0:

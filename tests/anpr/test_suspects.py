@@ -159,3 +159,16 @@ def test_an_expired_watchlist_entry_does_not_count(village: Store) -> None:
     add_watch(village, "苏J12345", "P3", ["cable_theft"], valid_until="2026-01-01 00:00")
     result = suspects(village, SuspectQuery(case_id="C1"))
     assert next(c for c in result.candidates if c.plate == "苏J12345").watchlist is None
+
+
+def test_a_vehicle_unseen_near_the_scene_during_the_offence_outranks_one_seen_driving_on(village: Store) -> None:
+    # both pass camera A before the window and B after it; one is seen in town during the offence
+    for plate in ("苏C10001", "苏C10002"):
+        add_read(village, plate, "A", "2026-03-10 00:40")
+        add_read(village, plate, "B", "2026-03-10 03:20")
+    add_read(village, "苏C10002", "TOWN", "2026-03-10 01:50")
+    result = suspects(village, SuspectQuery(case_id="C1"))
+    by_plate = {c.plate: c for c in result.candidates}
+    assert by_plate["苏C10001"].features["dark_overlap"] == pytest.approx(1.0)
+    assert by_plate["苏C10002"].features["dark_overlap"] == pytest.approx(0.0)
+    assert by_plate["苏C10001"].rank < by_plate["苏C10002"].rank
