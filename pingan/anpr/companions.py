@@ -9,9 +9,11 @@ Background traffic is what makes that surprising or not. For each of the plate's
 that a given vehicle is at that camera within the interval anyway is
 
 - the share of the day's vehicles the camera saw in the interval (anyone may pass), plus
-- the vehicle's own habit: on how many *other* days — days it was not with the plate — it passed that
-  camera at that time of day. A bus on its route, or a neighbour on the same commute, is there on
-  days the plate is not; a companion is there only when the plate is.
+- the vehicle's own habit, learnt from the same query: the reads around each of the plate's trips are
+  fetched for five minutes either side (``habit_window``), so on the plate's *other* days we
+  see whether the vehicle passed that camera at that time of day on its own, and how often it passes
+  that camera at all. A bus on its route, or a neighbour on the same commute, is there without the
+  plate too; a companion is there only with it.
 
 The chance of being with the plate on a trip is at most the sum over the trip's reads, and the count
 of trips together is compared with its Poisson-binomial distribution. The score is −log10 of that
@@ -28,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pingan.anpr import time_index
 from pingan.anpr.tactic_common import (
     TRIP_GAP,
     Period,
@@ -55,6 +58,8 @@ class CompanionQuery:
     min_trips: int = 2
     min_score: float = 2.0
     trip_gap: timedelta = TRIP_GAP
+    habit_window: timedelta = timedelta(minutes=5)
+    use_index: bool = True
     top: int | None = None
 
     def __post_init__(self) -> None:
@@ -124,36 +129,48 @@ def _fold_doubles(reads: pd.DataFrame) -> pd.DataFrame:
     return r[~repeat].sort_values("ts", kind="stable").reset_index(drop=True)
 
 
-def _co_reads_sql(target: pd.DataFrame, query: CompanionQuery) -> str:
-    """One branch per day the plate was seen, each with its literal day and time ranges (zone maps)."""
-    w = query.within
+def _window_sql(target: pd.DataFrame, query: CompanionQuery, indexed: set[date] | frozenset[date] = frozenset()) -> str:
+    """One branch per day the plate was seen: its literal day, its trips widened by the habit window,
+    its cameras (literal bounds keep DuckDB's zone maps at work). Days in ``indexed`` are read from the
+    time-ordered index (:mod:`pingan.anpr.time_index`), where those bounds skip most of the day."""
+    h = query.habit_window
     branches = []
     for day, grp in target.groupby("day", sort=True):
+        source = time_index.TABLE if day in indexed else "reads"
         ranges = []
         for _, trip in grp.groupby("trip", sort=True):
-            ranges.append(f"ts BETWEEN {sql_ts(trip['ts'].min().to_pydatetime() - w)} "
-                          f"AND {sql_ts(trip['ts'].max().to_pydatetime() + w)}")
+            ranges.append(f"ts BETWEEN {sql_ts(trip['ts'].min().to_pydatetime() - h)} "
+                          f"AND {sql_ts(trip['ts'].max().to_pydatetime() + h)}")
         cams = ", ".join(sql_str(c) for c in sorted(set(grp["camera_id"])))
         branches.append(
-            f"SELECT plate, camera_id, ts, confidence FROM reads WHERE day = DATE '{day}' AND ({' OR '.join(ranges)}) "
-            f"AND camera_id IN ({cams}) AND plate <> {sql_str(query.plate)}"
+            f"SELECT plate, camera_id, ts, confidence, day FROM {source} WHERE day = DATE '{day}' "
+            f"AND ({' OR '.join(ranges)}) AND camera_id IN ({cams}) AND plate <> {sql_str(query.plate)}"
         )
     return " UNION ALL ".join(branches)
 
 
-def co_reads(store: Store, target: pd.DataFrame, query: CompanionQuery) -> pd.DataFrame:
-    """Every read by another vehicle at the plate's camera within the interval of one of its reads."""
+def around(store: Store, target: pd.DataFrame, query: CompanionQuery) -> pd.DataFrame:
+    """Every read by another vehicle at the plate's cameras around its trips; a read within ``within`` of
+    one of the plate's reads at the same camera carries that read's number (``read_no``), others NULL."""
     con = store.con
-    con.register("_companion_target", target[["camera_id", "ts", "trip", "read_no", "day", "confidence"]])
+    first, last = min(target["day"]), max(target["day"])
+    indexed = time_index.fresh_days(store, first, last, set(target["day"])) if query.use_index else set()
+    con.register("_companion_target", target[["camera_id", "ts", "trip", "read_no", "confidence"]])
     try:
         w = int(query.within.total_seconds() * 1e6)
-        return con.execute(
-            f"WITH c AS ({_co_reads_sql(target, query)}) "
-            "SELECT c.plate, c.camera_id, c.ts, c.confidence, t.ts AS target_ts, t.confidence AS target_confidence, "
-            "t.trip, t.read_no, t.day "
-            "FROM c JOIN _companion_target t ON c.camera_id = t.camera_id "
-            f"AND c.ts BETWEEN t.ts - INTERVAL {w} MICROSECOND AND t.ts + INTERVAL {w} MICROSECOND"
-        ).df()
+        found = con.execute(f"""
+            WITH c AS ({_window_sql(target, query, indexed)}),
+            m AS (
+                SELECT c.plate, c.camera_id, c.ts, c.confidence, c.day, t.ts AS target_ts,
+                       t.confidence AS target_confidence, t.trip, t.read_no,
+                       row_number() OVER (PARTITION BY c.plate, c.camera_id, c.ts
+                                          ORDER BY abs(epoch_us(c.ts) - epoch_us(t.ts))) AS nearest
+                FROM c LEFT JOIN _companion_target t ON c.camera_id = t.camera_id
+                 AND c.ts BETWEEN t.ts - INTERVAL {w} MICROSECOND AND t.ts + INTERVAL {w} MICROSECOND
+            )
+            SELECT * EXCLUDE (nearest) FROM m WHERE nearest = 1
+        """).df()
+        return found.assign(day=pd.to_datetime(found["day"]).dt.date)
     finally:
         con.unregister("_companion_target")
 
@@ -162,23 +179,6 @@ def active_fleet(store: Store, day: date) -> int:
     """Distinct vehicles the county's cameras saw on ``day`` (approximate)."""
     row = store.con.execute(f"SELECT approx_count_distinct(plate) FROM reads WHERE day = DATE '{day}'").fetchall()[0]
     return max(1, int(row[0] or 0)) if row else 1
-
-
-def habits(store: Store, plates: list[str], cameras: list[str], query: CompanionQuery) -> pd.DataFrame:
-    """The candidates' reads at the plate's cameras over the period: plate, camera_id, day, ts.
-
-    The plates go in as literals, so zone maps on ``plate`` skip every row group that cannot hold them.
-    """
-    if not plates:
-        return pd.DataFrame(columns=["plate", "camera_id", "day", "ts"])
-    first, last = query.period.days()
-    cams = ", ".join(sql_str(c) for c in cameras)
-    return store.con.execute(
-        "SELECT plate, camera_id, day, ts FROM reads "
-        f"WHERE day BETWEEN DATE '{first}' AND DATE '{last}' "
-        f"AND ts BETWEEN {sql_ts(query.period.start)} AND {sql_ts(query.period.end)} "
-        f"AND plate IN ({', '.join(sql_str(p) for p in plates)}) AND camera_id IN ({cams})"
-    ).df()
 
 
 def poisson_binomial_sf(p: np.ndarray, k: int) -> float:
@@ -211,7 +211,8 @@ def companions(store: Store, query: CompanionQuery) -> CompanionsResult:
     target = target.assign(trip=trip_ids(target["ts"], query.trip_gap), read_no=np.arange(len(target)),
                            day=target["ts"].map(lambda t: _local_date(t)))
     n_trips = int(target["trip"].nunique())
-    near = co_reads(store, target, query)
+    seen = around(store, target, query)
+    near = seen[seen["read_no"].notna()].astype({"read_no": np.int64, "trip": np.int64})
     if near.empty:
         return CompanionsResult(query, len(target), n_trips, 0, 0, [], ["no other vehicle was read near it"])
     vehicles_near = int(near["plate"].nunique())
@@ -224,30 +225,25 @@ def companions(store: Store, query: CompanionQuery) -> CompanionsResult:
     p_any = (target["read_no"].map(per_read).fillna(0).to_numpy(dtype=float) + 1.0) / fleet
     trip_of_read = target["trip"].to_numpy()
     # habits only make a vehicle less surprising: without them the score is an upper bound, and a
-    # vehicle that cannot reach min_score even so is done without looking up its habits
+    # vehicle that cannot reach min_score even so needs no closer look
     p_trip_any = np.minimum(0.999, pd.Series(p_any).groupby(trip_of_read).sum().to_numpy())
     upper = {k: _score(poisson_binomial_sf(p_trip_any, int(k)), vehicles_near)[0]
              for k in set(stats.loc[keep, "trips"])}
     keep = [p for p in keep if upper[int(stats.at[p, "trips"])] >= query.min_score]
-    cands = near[near["plate"].isin(set(keep))]
-    hab = habits(store, list(keep), sorted(set(target["camera_id"])), query)
-    first, last = query.period.days()
-    n_days = (last - first).days + 1
+    habit = Habits(target, seen, query)
     out: list[Companion] = []
-    hab_by_plate = {p: g for p, g in hab.groupby("plate", sort=False)} if len(hab) else {}
-    for plate, grp in cands.groupby("plate", sort=True):
-        h = hab_by_plate.get(plate, hab.iloc[0:0])
-        # the vehicle on its own: its reads at these cameras that were not next to the plate
-        alone = h[~h.set_index(["camera_id", "ts"]).index.isin(grp.set_index(["camera_id", "ts"]).index)]
-        own = np.maximum(_rate_share(alone, target, query.within, n_days),
-                         _habit_share(alone, target, query.within, n_days))
+    by_plate = {p: g for p, g in seen[seen["plate"].isin(set(keep))].groupby("plate", sort=True)}
+    for plate in sorted(keep):
+        mine = by_plate[plate]
+        grp = near[near["plate"] == plate]
+        own = habit.share(mine[mine["read_no"].isna()])
         p_read = p_any + (1 - p_any) * own
         p_trip = np.minimum(0.999, pd.Series(p_read).groupby(trip_of_read).sum().to_numpy())
         k = int(grp["trip"].nunique())
         score, adjusted = _score(poisson_binomial_sf(p_trip, k), vehicles_near)
         if score < query.min_score:
             continue
-        out.append(_describe(plate, grp, raw, store, query, score, adjusted, float(p_trip.sum()), n_trips))
+        out.append(_describe(plate, grp, query, score, adjusted, float(p_trip.sum()), n_trips))
     out.sort(key=lambda c: (-c.score, -c.trips, -c.co_reads, c.plate))
     if query.top is not None:
         out = out[: query.top]
@@ -260,6 +256,72 @@ def companions(store: Store, query: CompanionQuery) -> CompanionsResult:
     return CompanionsResult(query, len(target), n_trips, vehicles_near, n_candidates, out, reasons)
 
 
+class Habits:
+    """What a vehicle does at the plate's cameras on its own, seen in the windows around the plate's trips.
+
+    For each read of the plate (camera c, time of day τ, day d), the *other* days whose windows covered
+    c at τ ± ``within`` are the days on which we could have seen the vehicle there; the share of them on
+    which it was there, alone, is its habit. Its passes at c per hour of window time give its rate (a
+    bus all day long). The larger of the two is its chance of being there anyway.
+    """
+
+    def __init__(self, target: pd.DataFrame, seen: pd.DataFrame, query: CompanionQuery) -> None:
+        self.w = query.within.total_seconds()
+        self.t_cam = target["camera_id"].to_numpy()
+        self.t_day = target["day"].to_numpy()
+        self.t_tod = _tod_seconds(target["ts"], target["day"])
+        h = query.habit_window.total_seconds()
+        # windows per day (time of day), and the cameras each day watched
+        days = sorted(set(self.t_day))
+        self.days = np.array(days, dtype=object)
+        cams_of_day = target.groupby("day")["camera_id"].agg(set)
+        trips = target.groupby(["day", "trip"])["ts"].agg(["min", "max"]).reset_index()
+        lo = _tod_seconds(trips["min"], trips["day"]) - h
+        hi = _tod_seconds(trips["max"], trips["day"]) + h
+        # covered[i, j]: on day j the windows watched read i's camera over τ_i ± within (and j is another day)
+        covered = np.zeros((len(target), len(days)), dtype=bool)
+        for j, day in enumerate(days):
+            on_day = (trips["day"] == day).to_numpy()
+            inside = ((lo[on_day][None, :] <= self.t_tod[:, None] - self.w)
+                      & (hi[on_day][None, :] >= self.t_tod[:, None] + self.w)).any(axis=1)
+            covered[:, j] = inside & np.isin(self.t_cam, list(cams_of_day[day])) & (self.t_day != day)
+        self.covered = covered
+        self.day_index = {d: j for j, d in enumerate(days)}
+        # hours of window time per camera, for rates
+        per_day_hours = (hi - lo) / 3600.0
+        watch: dict[str, float] = {}
+        for day, hours in zip(trips["day"], per_day_hours, strict=True):
+            for cam in cams_of_day[day]:
+                watch[cam] = watch.get(cam, 0.0) + float(hours)
+        self.watch_hours = np.array([watch.get(c, 0.0) for c in self.t_cam])
+
+    def share(self, alone: pd.DataFrame) -> np.ndarray:
+        """For each read of the plate: the chance this vehicle is at that camera within the interval anyway."""
+        if alone.empty:
+            return np.zeros(len(self.t_cam))
+        a_cam = alone["camera_id"].to_numpy()
+        a_day = np.array([self.day_index.get(d, -1) for d in alone["day"]])
+        a_tod = _tod_seconds(alone["ts"], alone["day"])
+        habit = np.zeros(len(self.t_cam))
+        rate = np.zeros(len(self.t_cam))
+        for cam in set(a_cam):
+            rows = np.flatnonzero(self.t_cam == cam)
+            if rows.size == 0:
+                continue
+            mine = a_cam == cam
+            rate[rows] = mine.sum() / np.maximum(self.watch_hours[rows], 1e-9) * (2 * self.w / 3600.0)
+            diff = np.abs(self.t_tod[rows][:, None] - a_tod[mine][None, :])
+            near_tod = np.minimum(diff, 86400 - diff) <= self.w
+            days_hit = np.zeros((rows.size, len(self.days)), dtype=bool)
+            for k, j in enumerate(a_day[mine]):
+                if j >= 0:
+                    days_hit[:, j] |= near_tod[:, k]
+            days_hit &= self.covered[rows]
+            observed = self.covered[rows].sum(axis=1)
+            habit[rows] = np.where(observed > 0, days_hit.sum(axis=1) / np.maximum(observed, 1), 0.0)
+        return np.minimum(1.0, np.maximum(habit, rate))
+
+
 def _score(tail: float, tested: int) -> tuple[float, float]:
     """−log10 of the tail probability after a Bonferroni correction for the vehicles tested."""
     adjusted = min(1.0, tail * tested)
@@ -270,38 +332,8 @@ def _local_date(ts: Any) -> date:
     return to_local(ts.to_pydatetime() if hasattr(ts, "to_pydatetime") else ts).date()
 
 
-def _rate_share(h: pd.DataFrame, target: pd.DataFrame, within: timedelta, n_days: int) -> np.ndarray:
-    """For each read of the plate: the chance the vehicle is at that camera within the interval, from how
-    often it passes there on its own at any time (a bus up and down its route)."""
-    if h.empty:
-        return np.zeros(len(target))
-    per_day = h.groupby("camera_id").size() / n_days
-    rate = target["camera_id"].map(per_day).fillna(0.0).to_numpy(dtype=float)
-    return np.minimum(1.0, rate * 2 * within.total_seconds() / 86400.0)
-
-
-def _habit_share(h: pd.DataFrame, target: pd.DataFrame, within: timedelta, n_days: int) -> np.ndarray:
-    """For each read of the plate: on what share of the other days the vehicle passed that camera, on its
-    own, within the interval of that time of day (a neighbour on the same commute)."""
-    share = np.zeros(len(target))
-    if h.empty:
-        return share
-    w = within.total_seconds()
-    h_tod = _tod_seconds(h["ts"], h["day"])
-    t_tod = _tod_seconds(target["ts"], target["day"])
-    h_cam, h_day = h["camera_id"].to_numpy(), h["day"].to_numpy()
-    for i, (cam, tod, day) in enumerate(zip(target["camera_id"].to_numpy(), t_tod, target["day"].to_numpy(),
-                                            strict=True)):
-        diff = np.abs(h_tod - tod)
-        diff = np.minimum(diff, 86400 - diff)
-        hit = (h_cam == cam) & (diff <= w) & (h_day != day)
-        if hit.any():
-            share[i] = min(1.0, len(set(h_day[hit])) / max(1, n_days - 1))
-    return share
-
-
-def _describe(plate: str, grp: pd.DataFrame, target_raw: pd.DataFrame, store: Store, query: CompanionQuery,
-              score: float, p_value: float, expected: float, n_trips: int) -> Companion:
+def _describe(plate: str, grp: pd.DataFrame, query: CompanionQuery, score: float, p_value: float, expected: float,
+              n_trips: int) -> Companion:
     lag = (grp["ts"] - grp["target_ts"]).dt.total_seconds()
     first, last = grp["ts"].min().to_pydatetime(), grp["ts"].max().to_pydatetime()
     cams = list(dict.fromkeys(grp.sort_values("ts")["camera_id"]))

@@ -17,6 +17,10 @@ an experienced investigator already uses:
 - ``dark_overlap``    share of the offence window the vehicle spent unseen between two reads near the
                       scene (went in, was not seen anywhere, came out): where the offender's car is
                       while the offence happens. Looked up, like ``far_km``, for a shortlist only.
+- ``turnaround``      went in and came back out past the same camera site near the scene 10 minutes to
+                      4 hours later, around the offence window (1/0): a car that went somewhere and returned
+- ``dark_new``        ``dark_overlap`` for a vehicle new to these cameras (a resident parked at home at
+                      night is unseen too, but is no stranger)
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ from pingan.timeutil import to_local
 
 FEATURES = (
     "relevance", "watchlisted", "fuzzy", "history_days", "new_here", "stay_hours", "in_window",
-    "hour_rarity", "far_km", "unknown_history", "low_confidence", "reads", "dark_overlap",
+    "hour_rarity", "far_km", "unknown_history", "low_confidence", "reads", "dark_overlap", "turnaround",
+    "dark_new",
 )
 
 #: Reads this far out (times the radius) still bound an unseen stay near the scene.
@@ -100,12 +105,23 @@ def movements(store: Store, plates: list[str], padded: Window) -> pd.DataFrame:
     return t.join(cams, "camera_id").select("plate", "ts", "lon", "lat").to_pandas()
 
 
+#: A return past the same camera site counts when it comes this soon after going in.
+TURNAROUND = (timedelta(minutes=10), timedelta(hours=4))
+SAME_SITE_KM = 0.3
+
+
 def dark_overlap(moves: pd.DataFrame, window: Window, scene_lon: float, scene_lat: float,
                  radius_km: float) -> pd.Series:
     """Per plate: the largest share of the offence window covered by a gap between two consecutive reads
     that are both near the scene (within BRACKET_FACTOR x radius)."""
+    return stays_near(moves, window, scene_lon, scene_lat, radius_km)["dark_overlap"]
+
+
+def stays_near(moves: pd.DataFrame, window: Window, scene_lon: float, scene_lat: float,
+               radius_km: float) -> pd.DataFrame:
+    """Per plate: ``dark_overlap`` and ``turnaround`` from its consecutive reads around the window."""
     if moves.empty:
-        return pd.Series(dtype=float)
+        return pd.DataFrame(columns=["dark_overlap", "turnaround"], dtype=float)
     m = moves.sort_values(["plate", "ts"]).reset_index(drop=True)
     near = haversine_km(m["lon"].to_numpy(), m["lat"].to_numpy(), scene_lon, scene_lat) <= BRACKET_FACTOR * radius_km
     same = (m["plate"].to_numpy()[1:] == m["plate"].to_numpy()[:-1])
@@ -114,8 +130,18 @@ def dark_overlap(moves: pd.DataFrame, window: Window, scene_lon: float, scene_la
     w0, w1 = np.datetime64(window.start, "us"), np.datetime64(window.end, "us")
     span = max((w1 - w0) / np.timedelta64(1, "s"), 1.0)
     overlap = (np.minimum(end, w1) - np.maximum(start, w0)) / np.timedelta64(1, "s")
-    share = np.clip(overlap / span, 0.0, 1.0) * (same & near[:-1] & near[1:])
-    return pd.Series(share, index=m["plate"].to_numpy()[:-1]).groupby(level=0).max()
+    bracketed = same & near[:-1] & near[1:]
+    share = np.clip(overlap / span, 0.0, 1.0) * bracketed
+    lon, lat = m["lon"].to_numpy(), m["lat"].to_numpy()
+    site_km = haversine_km(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    gap = (end - start) / np.timedelta64(1, "s")
+    lo, hi = (t.total_seconds() for t in TURNAROUND)
+    margin = np.timedelta64(int(window.hours * 1800), "s")  # half the window either side
+    around = (end >= w0 - margin) & (start <= w1 + margin)
+    turned = bracketed & (site_km <= SAME_SITE_KM) & (gap >= lo) & (gap <= hi) & around
+    frame = pd.DataFrame({"dark_overlap": share, "turnaround": turned.astype(float)},
+                         index=m["plate"].to_numpy()[:-1])
+    return frame.groupby(level=0).max()
 
 
 def vehicle_features(
@@ -130,7 +156,7 @@ def vehicle_features(
     scene_lat: float,
     relevance: dict[str, float],
     watch_kind: dict[str, str],
-    dark: pd.Series | None = None,
+    stays: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row of features per plate in ``reads`` (the area's reads in the padded window)."""
     if reads.empty:
@@ -173,5 +199,8 @@ def vehicle_features(
     kinds = f["plate"].map(watch_kind)
     f["watchlisted"] = kinds.notna().astype(float)
     f["fuzzy"] = (kinds == "fuzzy").astype(float)
-    f["dark_overlap"] = f["plate"].map(dark).fillna(0.0).astype(float) if dark is not None else 0.0
+    for name in ("dark_overlap", "turnaround"):
+        has = stays is not None and not stays.empty
+        f[name] = f["plate"].map(stays[name]).fillna(0.0).astype(float) if has else 0.0  # type: ignore[index]
+    f["dark_new"] = f["dark_overlap"] * f["new_here"]
     return f

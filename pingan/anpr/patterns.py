@@ -21,6 +21,7 @@ from pingan.anpr.tactic_common import (
     plate_reads,
     reads_json,
     sql_str,
+    sql_ts,
     time_filter,
     utc_offset,
 )
@@ -127,16 +128,12 @@ def first_seen(store: Store, query: FirstSeenQuery) -> FirstSeenResult:
     cands = seen[(seen["passes"] >= query.min_passes) & (seen["days"] >= query.min_days)]
     if cands.empty:
         return FirstSeenResult(query, lookback, in_period, [])
-    variant_of = {p: plate_variants(p) for p in cands["plate"]} if query.fuzzy else {}
-    keys = set(cands["plate"]) | {v for vs in variant_of.values() for v in vs}
-    con.register("_first_seen_keys", pd.DataFrame({"plate": sorted(keys)}))
-    try:
-        before = {row[0] for row in con.execute(
-            f"SELECT DISTINCT plate FROM reads WHERE {time_filter(lookback)} "
-            "AND plate IN (SELECT plate FROM _first_seen_keys)").fetchall()}
-    finally:
-        con.unregister("_first_seen_keys")
-    new = cands[~cands["plate"].isin(before)]
+    seen_before = seen_in(store, set(cands["plate"]), lookback)
+    new = cands[~cands["plate"].isin(seen_before)]
+    # a newcomer one camera-confusion away from a vehicle seen lately may be its misread
+    variant_of = {p: plate_variants(p) for p in new["plate"]} if query.fuzzy else {}
+    recent = Window(max(lookback.start, lookback.end - timedelta(days=7)), lookback.end)
+    before = seen_in(store, {v for vs in variant_of.values() for v in vs}, recent)
     watchlists = Watchlists.load(store, valid_at=period.start)
     vehicles: list[Newcomer] = []
     for row in new.itertuples(index=False):
@@ -164,6 +161,33 @@ def first_seen(store: Store, query: FirstSeenQuery) -> FirstSeenResult:
     for rank, v in enumerate(vehicles, start=1):
         v.rank = rank
     return FirstSeenResult(query, lookback, in_period, vehicles)
+
+
+def seen_in(store: Store, plates: set[str], window: Window) -> set[str]:
+    """Which of these plates were read in the window: a day at a time, latest first, each day asking only
+    about the plates not found yet (regulars are found on the first day; the rest shrink to a few)."""
+    remaining = set(plates)
+    found: set[str] = set()
+    first, last = window.days()
+    day = last
+    con = store.con
+    while remaining and day >= first:
+        where = (f"day = DATE '{day}' AND ts BETWEEN {sql_ts(window.start)} AND {sql_ts(window.end)} AND plate IN ")
+        if len(remaining) <= 300:  # literals: zone maps on plate skip the row groups that cannot hold them
+            rows = con.execute(f"SELECT DISTINCT plate FROM reads WHERE {where}("
+                               + ", ".join(sql_str(p) for p in sorted(remaining)) + ")").fetchall()
+        else:
+            con.register("_seen_in", pd.DataFrame({"plate": sorted(remaining)}))
+            try:
+                rows = con.execute(f"SELECT DISTINCT plate FROM reads WHERE {where}(SELECT plate FROM _seen_in)"
+                                   ).fetchall()
+            finally:
+                con.unregister("_seen_in")
+        hits = {r[0] for r in rows}
+        found |= hits
+        remaining -= hits
+        day -= timedelta(days=1)
+    return found
 
 
 def _attach_reads(store: Store, vehicles: list[Any], window: Window, limit: int = 20) -> None:
@@ -467,26 +491,34 @@ def loitering(store: Store, query: LoiterQuery) -> LoiterResult:
     at_least = (seen - np.searchsorted(sorted_counts, counts, side="left")) / seen
     per["rarity"] = -np.log10(at_least)
     listed = per[(per["visits"] >= query.min_visits) | (per["circling"] >= 1)]
+    visits = visits[visits["plate"].isin(listed.index)]
+    local_start = visits["start"] + utc_offset(window)
+    visits = visits.assign(hour=local_start.dt.hour, day=local_start.dt.date)
+    # routine: three or more visits, most of them starting in the same local hour, never circling
+    hour_counts = visits.groupby(["plate", "hour"]).size()
+    top_hour = hour_counts.groupby(level=0).max()
+    listed = listed.assign(
+        days=visits.groupby("plate")["day"].nunique(),
+        top_hour=hour_counts.groupby(level=0).idxmax().map(lambda ph: ph[1]),
+        routine=(listed["visits"] >= 3) & (top_hour / listed["visits"] >= 0.7) & (listed["circling"] == 0),
+    )
+    listed["score"] = listed["rarity"] * np.where(listed["routine"], 0.5, 1.0) + listed["circling"]
+    listed = listed.assign(_neg=-listed["score"], _negv=-listed["visits"])
+    listed = listed.sort_index(kind="stable").sort_values(["_neg", "_negv"], kind="stable")
+    if query.top is not None:
+        listed = listed.head(query.top)
+    hours = visits.groupby("plate")["hour"].agg(lambda h: sorted(set(h)))
     out: list[Loiterer] = []
     for plate, row in listed.iterrows():
-        v = visits[visits["plate"] == plate]
-        hours_local = [to_local(t.to_pydatetime()).hour for t in v["start"]]
-        days = len({to_local(t.to_pydatetime()).date() for t in v["start"]})
-        top_hour_share = pd.Series(hours_local).value_counts().iloc[0] / len(hours_local)
-        routine = len(hours_local) >= 3 and top_hour_share >= 0.7 and int(row.circling) == 0
-        score = float(row.rarity) * (0.5 if routine else 1.0) + float(row.circling)
-        reasons = [f"{int(row.visits)} visit(s) to the area on {days} day(s); "
+        reasons = [f"{int(row.visits)} visit(s) to the area on {int(row.days)} day(s); "
                    f"{at_least_text(float(row.rarity))} of the vehicles seen here came as often"]
         if row.circling:
             reasons.append(f"circled or lingered in {int(row.circling)} visit(s) (passed a camera again, or "
                            f"{query.circle_reads}+ reads); longest visit {row.longest:.0f} min")
-        if routine:
-            reasons.append(f"comes at the same hour ({hours_local[0]:02d}h) on most visits: looks like a routine")
-        out.append(Loiterer(0, str(plate), int(row.visits), days, int(row.circling), int(row.reads),
-                            float(row.longest), sorted(set(hours_local)), score, routine, reasons))
-    out.sort(key=lambda x: (-x.score, -x.visits, x.plate))
-    if query.top is not None:
-        out = out[: query.top]
+        if row.routine:
+            reasons.append(f"comes at the same hour ({int(row.top_hour):02d}h) on most visits: looks like a routine")
+        out.append(Loiterer(0, str(plate), int(row.visits), int(row.days), int(row.circling), int(row.reads),
+                            float(row.longest), hours[plate], float(row.score), bool(row.routine), reasons))
     for rank, v in enumerate(out, start=1):
         v.rank = rank
     by_plate = {p: g for p, g in reads[reads["plate"].isin([v.plate for v in out])].groupby("plate")}

@@ -37,7 +37,8 @@ def transform(features: pd.DataFrame) -> pd.DataFrame:
     x["unknown_history"] = features["unknown_history"]
     x["low_confidence"] = features["low_confidence"]
     x["reads"] = features["reads"]
-    x["dark_overlap"] = features["dark_overlap"] if "dark_overlap" in features else 0.0
+    for name in ("dark_overlap", "turnaround", "dark_new"):
+        x[name] = features[name] if name in features else 0.0
     return x[list(FEATURES)]
 
 

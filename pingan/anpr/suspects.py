@@ -19,9 +19,9 @@ from pingan.anpr.cases import Case, load_case
 from pingan.anpr.features import (
     HistoryConfig,
     area_history,
-    dark_overlap,
     history_window,
     movements,
+    stays_near,
     usual_places,
     vehicle_features,
 )
@@ -189,11 +189,11 @@ def suspects(store: Store, query: SuspectQuery, ranker: Ranker | None = None) ->
     relevance = {p: rel for p, (_, rel) in best.items()}
     kinds = {p: m.kind for p, (m, _) in best.items()}
 
-    def features_with(usual: pd.DataFrame, dark: pd.Series | None = None) -> pd.DataFrame:
+    def features_with(usual: pd.DataFrame, stays: pd.DataFrame | None = None) -> pd.DataFrame:
         return vehicle_features(
             reads, window=window, padded=padded, history_days=hist_days, hour_profile=profile,
             usual=usual, scene_lon=case.lon, scene_lat=case.lat, relevance=relevance, watch_kind=kinds,
-            dark=dark,
+            stays=stays,
         )
 
     # Where a vehicle usually is costs a query per candidate set: ask it for the strongest first-pass ones.
@@ -202,8 +202,8 @@ def suspects(store: Store, query: SuspectQuery, ranker: Ranker | None = None) ->
     shortlist = first["plate"].to_numpy()[np.argsort(-first_pass, kind="stable")[:USUAL_PLACE_CANDIDATES]]
     usual = usual_places(store, list(shortlist), history)
     moves = movements(store, list(shortlist), padded)
-    dark = dark_overlap(moves, window, case.lon, case.lat, query.radius_km)
-    feats = features_with(usual, dark)
+    stays = stays_near(moves, window, case.lon, case.lat, query.radius_km)
+    feats = features_with(usual, stays)
     outside = ~feats["plate"].isin(set(shortlist))
     feats.loc[outside, "unknown_history"] = 0.0  # not looked up: no evidence either way
     feats["score"] = ranker.score(feats)
@@ -269,6 +269,9 @@ def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, 
     if row.dark_overlap >= 0.25:
         said.append((push.get("dark_overlap", 0),
                      f"unseen anywhere for {row.dark_overlap:.0%} of the offence window, between reads near the scene"))
+    if row.turnaround >= 1:
+        said.append((push.get("turnaround", 0), "went in and came back out past the same camera near the scene "
+                                                "within hours, around the offence window"))
     if row.in_window < 1:
         said.append((push.get("in_window", 0), "seen only in the margin around the offence window"))
     if row.hour_rarity > 1.0:

@@ -13,7 +13,7 @@ or the cameras may.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ from pingan.errors import BadInput
 from pingan.geo import haversine_km
 from pingan.plates import PROVINCES, is_valid, province_of, variants, weighted_distance
 from pingan.store.db import Store
-from pingan.timeutil import iso_local
+from pingan.timeutil import iso_local, to_local
 
 #: Mean confidence below which the reads "look misread" and variants are looked up.
 LOW_CONFIDENCE = 0.6
@@ -157,15 +157,23 @@ def plate_variants(plate: str) -> list[str]:
     return list(found)
 
 
-def seen_variants(store: Store, plate: str, period: Period, limit: int = 10) -> list[Variant]:
-    """Variants of ``plate`` seen in the period, most read first."""
+def seen_variants(store: Store, plate: str, period: Period, days: list[date] | None = None,
+                  limit: int = 10) -> list[Variant]:
+    """Variants of ``plate`` seen in the period (or on some of its days), most read first."""
     candidates = plate_variants(plate)
     if not candidates:
         return []
-    sql = (f"SELECT plate, count(*) AS n, min(ts), max(ts) FROM reads WHERE {time_filter(period.window)} "
+    where = time_filter(period.window)
+    if days:
+        where += " AND day IN (" + ", ".join(f"DATE '{d}'" for d in sorted(set(days))) + ")"
+    sql = (f"SELECT plate, count(*) AS n, min(ts), max(ts) FROM reads WHERE {where} "
            f"AND {plates_filter(candidates)} GROUP BY plate ORDER BY n DESC, plate LIMIT {int(limit)}")
     rows = store.con.execute(sql).fetchall()
     return [Variant(p, int(n), weighted_distance(plate, p), first, last) for p, n, first, last in rows]
+
+
+def _local_day(ts: Any) -> date:
+    return to_local(ts.to_pydatetime() if hasattr(ts, "to_pydatetime") else ts).date()
 
 
 def trajectory(store: Store, query: TrajectoryQuery) -> TrajectoryResult:
@@ -194,7 +202,11 @@ def trajectory(store: Store, query: TrajectoryQuery) -> TrajectoryResult:
             if fastest is not None and np.isfinite(fastest):
                 reasons.append(f"fastest move {fastest:.0f} km/h on the road")
     want_variants = query.variants if query.variants is not None else bool(looks_misread)
-    found = seen_variants(store, query.plate, query.period) if want_variants else []
+    # where the reads look misread, look on those days only (a plate typed wrong: the whole period)
+    suspect_days = [_local_day(t) for t in reads.loc[reads["impossible"], "ts"]] if n_impossible else None
+    if mean_conf is not None and mean_conf < LOW_CONFIDENCE:
+        suspect_days = None
+    found = seen_variants(store, query.plate, query.period, suspect_days) if want_variants else []
     if looks_misread:
         reasons.append("reads look misread: " + "; ".join(looks_misread))
     if found:
