@@ -37,7 +37,7 @@ def transform(features: pd.DataFrame) -> pd.DataFrame:
     x["unknown_history"] = features["unknown_history"]
     x["low_confidence"] = features["low_confidence"]
     x["reads"] = features["reads"]
-    for name in ("dark_overlap", "turnaround", "dark_new"):
+    for name in ("dark_overlap", "dark_new", "own_hour_rarity"):
         x[name] = features[name] if name in features else 0.0
     return x[list(FEATURES)]
 

@@ -21,6 +21,8 @@ from pingan.anpr.features import (
     area_history,
     history_window,
     movements,
+    own_hour_rarity,
+    own_hours,
     stays_near,
     usual_places,
     vehicle_features,
@@ -189,11 +191,12 @@ def suspects(store: Store, query: SuspectQuery, ranker: Ranker | None = None) ->
     relevance = {p: rel for p, (_, rel) in best.items()}
     kinds = {p: m.kind for p, (m, _) in best.items()}
 
-    def features_with(usual: pd.DataFrame, stays: pd.DataFrame | None = None) -> pd.DataFrame:
+    def features_with(usual: pd.DataFrame, stays: pd.DataFrame | None = None,
+                      own: pd.Series | None = None) -> pd.DataFrame:
         return vehicle_features(
             reads, window=window, padded=padded, history_days=hist_days, hour_profile=profile,
             usual=usual, scene_lon=case.lon, scene_lat=case.lat, relevance=relevance, watch_kind=kinds,
-            stays=stays,
+            stays=stays, own_rarity=own,
         )
 
     # Where a vehicle usually is costs a query per candidate set: ask it for the strongest first-pass ones.
@@ -203,7 +206,9 @@ def suspects(store: Store, query: SuspectQuery, ranker: Ranker | None = None) ->
     usual = usual_places(store, list(shortlist), history)
     moves = movements(store, list(shortlist), padded)
     stays = stays_near(moves, window, case.lon, case.lat, query.radius_km)
-    feats = features_with(usual, stays)
+    offset = to_local(window.start).utcoffset() or timedelta(0)
+    own = own_hour_rarity(reads, own_hours(store, list(shortlist), history), offset)
+    feats = features_with(usual, stays, own)
     outside = ~feats["plate"].isin(set(shortlist))
     feats.loc[outside, "unknown_history"] = 0.0  # not looked up: no evidence either way
     feats["score"] = ranker.score(feats)
@@ -269,9 +274,8 @@ def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, 
     if row.dark_overlap >= 0.25:
         said.append((push.get("dark_overlap", 0),
                      f"unseen anywhere for {row.dark_overlap:.0%} of the offence window, between reads near the scene"))
-    if row.turnaround >= 1:
-        said.append((push.get("turnaround", 0), "went in and came back out past the same camera near the scene "
-                                                "within hours, around the offence window"))
+    if row.own_hour_rarity >= 1.0:
+        said.append((push.get("own_hour_rarity", 0), "out at hours this vehicle is rarely seen at in the weeks before"))
     if row.in_window < 1:
         said.append((push.get("in_window", 0), "seen only in the margin around the offence window"))
     if row.hour_rarity > 1.0:

@@ -174,13 +174,12 @@ def test_a_vehicle_unseen_near_the_scene_during_the_offence_outranks_one_seen_dr
     assert by_plate["苏C10001"].rank < by_plate["苏C10002"].rank
 
 
-def test_going_in_and_coming_back_past_the_same_camera_outranks_driving_through(village: Store) -> None:
-    add_read(village, "苏D20001", "A", "2026-03-10 00:50")  # in, and back out the same way 70 min later
-    add_read(village, "苏D20001", "A", "2026-03-10 02:00")
-    add_read(village, "苏D20002", "A", "2026-03-10 00:50")  # through: A then B
-    add_read(village, "苏D20002", "B", "2026-03-10 02:00")
+def test_a_vehicle_out_at_an_hour_it_never_drives_outranks_a_night_worker(village: Store) -> None:
+    add_daily(village, "苏E30001", "TOWN", "2026-02-12", 26, time="08:30")  # a day driver
+    add_daily(village, "苏E30002", "TOWN", "2026-02-12", 26, time="01:40")  # a night-shift worker
+    for plate in ("苏E30001", "苏E30002"):
+        add_read(village, plate, "A", "2026-03-10 01:40")
     result = suspects(village, SuspectQuery(case_id="C1"))
     by_plate = {c.plate: c for c in result.candidates}
-    assert by_plate["苏D20001"].features["turnaround"] == 1.0
-    assert by_plate["苏D20002"].features["turnaround"] == 0.0
-    assert by_plate["苏D20001"].rank < by_plate["苏D20002"].rank
+    assert by_plate["苏E30001"].features["own_hour_rarity"] > by_plate["苏E30002"].features["own_hour_rarity"]
+    assert by_plate["苏E30001"].rank < by_plate["苏E30002"].rank
