@@ -44,8 +44,10 @@ screenshots: $(STAMP) web system-deps
 lock: $(STAMP)
 	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
-bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+# Benchmarks take minutes to an hour each; this installs what they need and lists them (bench/README.md).
+bench: $(STAMP) web system-deps
+	$(BIN)/pip install -q -c requirements.lock -e '.[test,bench]'
+	@cat bench/README.md
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache $(WEB)/node_modules

@@ -151,6 +151,10 @@ def main() -> None:
         f"{quantile(s20['collide'], 0.95):.2f} | {s20['rss_mb']:.0f} | |",
         "",
     ]
+    with DOC.open("a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    print("\n".join(lines), flush=True)
+    lines = []
     if args.pg:
         from bench.anpr_speed import postgres_compare
         from pingan.store.db import open_store
