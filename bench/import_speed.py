@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -31,16 +32,17 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 PROVINCES = np.array(list("苏苏苏苏苏苏皖鲁浙沪京豫"))
-LETTERS = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ"))
+LETTERS = np.array(list("ABCDEFGHJKLMN"))
 ALNUM = np.array(list("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"))
 DIGITS = np.array(list("0123456789"))
-TZ = "+08:00"
+LOCAL = timezone(timedelta(hours=8))
+CHUNK = 2_000_000
 
 
 def _plates(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` distinct-ish normalised plates: mostly 苏, 10 % new-energy (6 characters after the letter)."""
+    """``n`` normalised plates: mostly 苏, 10 % new-energy (six characters after the authority letter)."""
     province = rng.choice(PROVINCES, n)
-    letter = rng.choice(LETTERS[:14], n)
+    letter = rng.choice(LETTERS, n)
     body = rng.choice(ALNUM, (n, 5))
     body[:, 0] = rng.choice(DIGITS, n)  # most plates start with a digit
     plates = np.char.add(np.char.add(province, letter), np.apply_along_axis("".join, 1, body))
@@ -52,83 +54,81 @@ def _plates(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _spellings(plates: np.ndarray) -> list[np.ndarray]:
-    """The ways camera exports spell a plate: plain, with a middle dot, with spaces, full-width, lower case."""
+    """How camera exports spell a plate: plain, middle dot, space after the letter, spaced out, full-width,
+    lower case (the six styles of the contract)."""
     plain = plates.astype(str)
     head = np.array([p[:2] for p in plain])
     tail = np.array([p[2:] for p in plain])
+    spaced = np.array([f"{p[0]} {p[1]} {p[2:]}" for p in plain])
     full = np.array([p.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)}) for p in plain])
-    return [plain, np.char.add(np.char.add(head, "·"), tail),
-            np.char.add(np.char.add(np.array([p[0] for p in plain]), " "), np.array([p[1:] for p in plain])),
+    return [plain, np.char.add(np.char.add(head, "·"), tail), np.char.add(np.char.add(head, " "), tail), spaced,
             full, np.char.lower(plain)]
 
 
-def generate(n: int, *, seed: int = 0, vehicles: int = 200_000, cameras: int = 400,
-             start: datetime = datetime(2026, 3, 2, tzinfo=UTC) - timedelta(hours=8)) -> tuple[pa.Table, pa.Table]:
-    """``n`` reads (sorted by time, as a camera system exports them) and the cameras they come from."""
-    rng = np.random.default_rng(seed)
-    plates = _plates(rng, vehicles)
-    spell = _spellings(plates)
-    pool = pa.array(np.concatenate(spell), type=pa.string())
-    cams = np.array([f"C{i:05d}" for i in range(cameras)])
-    camera_table = pa.table({
-        "camera_id": cams,
-        "lon": 118.5 + rng.random(cameras) * 0.6,
-        "lat": 31.8 + rng.random(cameras) * 0.5,
-        "name": [f"卡口{i}号" for i in range(cameras)],
-    })
-    days = max(1, n // 5_000_000)
-    ms = np.sort(rng.integers(0, days * 86_400, n)) * 1000  # cameras export times to the second
-    start_ms = int(start.timestamp() * 1000)
-    # Popular vehicles are seen more often (commuters), as in real traffic.
-    vehicle = np.minimum((rng.pareto(1.2, n) * vehicles / 20).astype(np.int64), vehicles - 1)
-    cam_style = rng.integers(0, len(spell), cameras)  # each camera's export spells plates one way
-    camera = rng.integers(0, cameras, n)
-    index = cam_style[camera] * vehicles + vehicle
-    read_ids = pa.array(np.char.add("R", np.char.zfill(np.arange(n).astype(str), 10)), type=pa.string())
-    table = pa.table({
-        "camera_id": pa.array(cams, type=pa.string()).take(pa.array(camera)),
-        "ts": pa.array(start_ms + ms, type=pa.timestamp("ms", tz=TZ)),
-        "plate": pool.take(pa.array(index)),
-        "confidence": pa.array(np.round(0.6 + rng.random(n) * 0.4, 3)),
-        "read_id": read_ids,
-        "plate_color": pa.array(np.where(rng.random(n) < 0.9, "blue", "green")),
-        "vehicle_type": pa.array(np.where(rng.random(n) < 0.8, "car", "truck")),
-    })
-    return table, camera_table
+class Traffic:
+    """``rows`` reads of ``vehicles`` vehicles at ``cameras`` cameras, in time order over a day per 5 M reads.
+
+    Popular vehicles are seen far more often than rare ones (a Pareto mix, as commuters and visitors), each
+    camera's export spells every plate one way, times are to the second, and every read has a ``read_id``.
+    """
+
+    def __init__(self, rows: int, *, seed: int = 0, vehicles: int = 200_000, cameras: int = 400) -> None:
+        rng = np.random.default_rng(seed)
+        self.rows, self.seed, self.vehicles = rows, seed, vehicles
+        self.pool = pa.array(np.concatenate(_spellings(_plates(rng, vehicles))), type=pa.string())
+        self.camera_ids = np.array([f"C{i:05d}" for i in range(cameras)])
+        self.cameras = pa.table({
+            "camera_id": self.camera_ids,
+            "lon": 118.5 + rng.random(cameras) * 0.6,
+            "lat": 31.8 + rng.random(cameras) * 0.5,
+            "name": [f"卡口{i}号" for i in range(cameras)],
+        })
+        self.style = rng.integers(0, 6, cameras)
+        self.span_s = max(1, rows // 5_000_000) * 86_400
+        self.start_s = int(datetime(2026, 3, 2, tzinfo=LOCAL).timestamp())
+
+    def reads(self, first: int, size: int) -> pa.Table:
+        """Reads ``first`` … ``first + size - 1``, their times in this slice of the whole span."""
+        rng = np.random.default_rng([self.seed, first])
+        lo, hi = first * self.span_s // self.rows, (first + size) * self.span_s // self.rows
+        seconds = self.start_s + np.sort(rng.integers(lo, max(hi, lo + 1), size))
+        vehicle = np.minimum((rng.pareto(1.2, size) * self.vehicles / 20).astype(np.int64), self.vehicles - 1)
+        camera = rng.integers(0, len(self.camera_ids), size)
+        ids = np.char.add("R", np.char.zfill(np.arange(first, first + size).astype(str), 11))
+        return pa.table({
+            "camera_id": pa.array(self.camera_ids).take(pa.array(camera)),
+            "ts": pa.array(seconds * 1000, type=pa.timestamp("ms", tz="+08:00")),
+            "plate": self.pool.take(pa.array(self.style[camera] * self.vehicles + vehicle)),
+            "confidence": pa.array(np.round(0.6 + rng.random(size) * 0.4, 3)),
+            "read_id": pa.array(ids, type=pa.string()),
+            "plate_color": pa.array(np.where(rng.random(size) < 0.9, "blue", "green")),
+            "vehicle_type": pa.array(np.where(rng.random(size) < 0.8, "car", "truck")),
+        })
 
 
-def write_files(folder: Path, n: int, seed: int = 0) -> dict[str, Path]:
-    """reads.parquet, reads.csv (ISO 8601 local time with offset) and cameras.csv in ``folder``."""
-    chunk = 2_000_000
-    cams_written = False
-    pq_path, csv_path, cam_path = folder / "reads.parquet", folder / "reads.csv", folder / "cameras.csv"
+def write_files(folder: Path, rows: int, seed: int = 0) -> dict[str, Path]:
+    """reads.parquet, reads.csv (times as ISO 8601 local time with offset) and cameras.csv in ``folder``."""
+    traffic = Traffic(rows, seed=seed)
+    paths = {"parquet": folder / "reads.parquet", "csv": folder / "reads.csv", "cameras": folder / "cameras.csv"}
+    pacsv.write_csv(traffic.cameras, paths["cameras"])
     pq_writer: pq.ParquetWriter | None = None
     csv_writer: pacsv.CSVWriter | None = None
-    offset = 0
-    for part, start in enumerate(range(0, n, chunk)):
-        size = min(chunk, n - start)
-        table, cameras = generate(size, seed=seed + part,
-                                  start=datetime(2026, 3, 2, tzinfo=UTC) + timedelta(days=start // 5_000_000))
-        table = table.set_column(4, "read_id", pa.array(
-            np.char.add(f"R{seed:02d}", np.char.zfill(np.arange(offset, offset + size).astype(str), 10))))
-        offset += size
-        if not cams_written:
-            pacsv.write_csv(cameras, cam_path)
-            cams_written = True
+    for first in range(0, rows, CHUNK):
+        table = traffic.reads(first, min(CHUNK, rows - first))
         if pq_writer is None:
-            pq_writer = pq.ParquetWriter(pq_path, table.schema, compression="snappy")
+            pq_writer = pq.ParquetWriter(paths["parquet"], table.schema, compression="snappy")
         pq_writer.write_table(table, row_group_size=1_000_000)
-        local = pc.strftime(pc.add(table["ts"].cast(pa.timestamp("ms")),
-                                                   pa.scalar(8 * 3600 * 1000, pa.duration("ms"))),
-                                    format="%Y-%m-%dT%H:%M:%S")
-        text = table.set_column(1, "ts", pc.binary_join_element_wise(local, TZ, ""))
+        wall = pc.add(table["ts"].cast(pa.timestamp("ms")), pa.scalar(8 * 3600 * 1000, pa.duration("ms")))
+        local = pc.binary_join_element_wise(pc.strftime(wall, format="%Y-%m-%dT%H:%M:%S"), "+08:00", "")
+        text = table.set_column(1, "ts", local)
         if csv_writer is None:
-            csv_writer = pacsv.CSVWriter(csv_path, text.schema)
+            csv_writer = pacsv.CSVWriter(paths["csv"], text.schema)
         csv_writer.write_table(text)
-    assert pq_writer is not None and csv_writer is not None
-    pq_writer.close()
-    csv_writer.close()
-    return {"parquet": pq_path, "csv": csv_path, "cameras": cam_path}
+    if pq_writer is not None:
+        pq_writer.close()
+    if csv_writer is not None:
+        csv_writer.close()
+    return paths
 
 
 # --- timing ------------------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def main() -> None:
         started = time.perf_counter()
         files = write_files(folder, args.rows, args.seed)
         print(f"generated {args.rows:,} reads in {time.perf_counter() - started:.0f} s", flush=True)
-    print(f"load average before: {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}", flush=True)
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     with tempfile.TemporaryDirectory(prefix="pingan-bench-") as tmp:
         for fmt in args.formats.split(","):
             store = Path(tmp) / f"{fmt}.duckdb"
@@ -194,10 +194,11 @@ def main() -> None:
                       f"{r['rows'] / r['cpu_seconds'] / 1e6:4.2f} M rows per CPU-s); peak RSS "
                       f"{r['peak_rss_mib']:,.0f} MiB; accepted {r['accepted']:,}, already stored {r['already']:,}",
                       flush=True)
-    print(f"load average after: {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if not args.keep:
         for p in files.values():
             p.unlink(missing_ok=True)
+        folder.rmdir()
 
 
 if __name__ == "__main__":

@@ -107,13 +107,20 @@ def eval_cloned(store: Store, key: dict[str, Any], period: Period) -> dict[str, 
 
     t0 = time.perf_counter()
     result = cloned(store, CloneQuery(period=period))
-    out = prf({p.plate for p in result.plates}, {c["plate"] for c in key["clones"]})
+    truth = {c["plate"] for c in key["clones"]}
+    out = prf({p.plate for p in result.plates}, truth)
     out["seconds"] = round(time.perf_counter() - t0, 2)
-    out["false_positives"] = sorted({p.plate for p in result.plates} - {c["plate"] for c in key["clones"]})
+    top = [p.plate for p in result.plates[: len(truth)]]
+    out["precision_at_key_size"] = round(len(set(top) & truth) / len(top), 3) if top else None
+    out["score_0.9_or_more"] = prf({p.plate for p in result.plates if p.score >= 0.9}, truth)
+    out["false_positives"] = [{"plate": p.plate, "rank": p.rank, "score": round(p.score, 3),
+                               "evidence": [f"{e.a['camera_id']} {e.a['ts']} -> {e.b['camera_id']} {e.b['ts']} "
+                                            f"({e.km:.1f} km in {e.minutes:.1f} min)" for e in p.evidence[:2]]}
+                              for p in result.plates if p.plate not in truth]
     return out
 
 
-def eval_companions(store: Store, key: dict[str, Any], period: Period, controls: int = 20) -> dict[str, Any]:
+def eval_companions(store: Store, key: dict[str, Any], period: Period, controls: int = 50) -> dict[str, Any]:
     from pingan.anpr.companions import CompanionQuery, companions
 
     pairs = {(c["plate"], c["companion"]) for c in key["companions"]}
@@ -176,8 +183,10 @@ def eval_first_seen(store: Store, key: dict[str, Any], first: date, last: date) 
     for min_days in (1, 2, 3):
         result = first_seen(store, FirstSeenQuery(period=_period(start, last), lookback=lookback, top=None,
                                                   min_days=min_days))
-        found = {v.plate for v in result.vehicles if not v.misread_of}
-        out[f"min_days_{min_days}"] = prf(found, truth)
+        ranked = [v.plate for v in result.vehicles if not v.misread_of]
+        out[f"min_days_{min_days}"] = prf(set(ranked), truth)
+        top = ranked[: len(truth)]
+        out[f"min_days_{min_days}"]["precision_at_key_size"] = round(len(set(top) & truth) / len(top), 3) if top else None
     return out
 
 

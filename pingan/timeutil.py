@@ -25,6 +25,8 @@ def parse_duration(text: str | timedelta, *, name: str = "duration") -> timedelt
     if not match:
         raise BadInput(f"The {name} '{text}' is not a duration; write it like 60s, 30m, 2h, 7d or 2w.")
     value, unit = float(match.group(1)), match.group(2).lower()
+    if value * _UNIT_SECONDS[unit] > 100 * 365 * 86400:  # longer would overflow the times it widens
+        raise BadInput(f"The {name} '{text}' is longer than 100 years; give a shorter duration.")
     return timedelta(seconds=value * _UNIT_SECONDS[unit])
 
 
@@ -40,6 +42,8 @@ def parse_time(text: str | datetime, *, name: str = "time") -> datetime:
                 f"The {name} '{text}' is not an ISO 8601 time; write it like 2026-03-05T22:00 "
                 "or 2026-03-05T22:00+08:00."
             ) from None
+    if not 1900 <= value.year <= 2999:  # outside, windows widened around it overflow
+        raise BadInput(f"The {name} '{text}' is not between the years 1900 and 2999; check the date.")
     return to_utc_naive(value)
 
 

@@ -1,29 +1,32 @@
 """Cloned plates (套牌车): one plate on two vehicles, seen at places too far apart for the time between.
 
 The sweep runs a day at a time, each day with the first hour of the next (``boundary``) so that a
-conflict across midnight is seen once; that is what keeps a city-scale sweep inside memory (one
-window function over one day's reads, architecture notes) and lets a month run day by day.
+conflict across midnight is seen once; that keeps a city-scale sweep inside memory (one pass over one
+day's reads) and lets a month run day by day, two days at once on two cores.
 
-For each day:
-
-1. **Impossible moves** (SQL, one pass): consecutive reads of a plate whose road distance could not be
-   covered in the time between (:class:`pingan.anpr.travel.TravelRule`). Plates with none are done.
-2. **Misreads explained away**: a read of the plate that fits the journey of a plate one camera-confusion
+1. **Impossible moves** (SQL, :mod:`pingan.anpr.clone_sweep`): consecutive reads of a plate whose road
+   distance could not be covered in the time between (:class:`pingan.anpr.travel.TravelRule`). A run
+   of k impossible moves in a row needs ⌈k/2⌉ stray reads to explain; plates that cannot reach
+   ``min_evidence`` stray reads over the period are done here (one stray read is what a misread does).
+2. **Misreads explained away** (SQL): a read that fits the journey of a plate one camera-confusion
    away (苏N12345 read as 苏N1Z345, a province character misread, the same pass read twice with one
-   character wrong) is taken as that vehicle's misread and set aside.
-3. **Two vehicles, not one**: the longest chain of the remaining reads one vehicle could have driven is
-   the first vehicle; the reads left over are evidence of a second. A single leftover read is what a
-   misread looks like, so a plate needs at least ``min_evidence`` leftover reads over the period (on one
-   day, or a read on each of several days) before it is called cloned. Double reads (the same camera
-   within seconds) count once.
+   character wrong) is that vehicle's misread and is set aside.
+3. **Two vehicles, not one** (Python, a handful of plates): the longest chain of the remaining reads
+   one vehicle could have driven is the first vehicle; the reads left over are the second. A plate is
+   cloned when the second vehicle has at least ``min_evidence`` reads over the period (one day, or a
+   read on each of several days); double reads count once, and a read the camera itself doubted
+   (confidence under ``low_confidence``) counts half.
 
-Conflicting attributes — a plate read on a blue plate and on a yellow one, on a car and on a truck, each
-several times — are reported beside the travel evidence and add to the score.
+Conflicting attributes are reported beside the travel evidence and add to the score: a second plate
+colour (blue and yellow plates are different plates) is enough on its own; a second vehicle type (a
+camera's classifier confuses cars and SUVs) only ever supports impossible travel.
 """
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -59,7 +62,8 @@ class CloneQuery:
     confusion away within this time is that vehicle's misread. A colour or vehicle type conflicts when
     its second value was read ``min_attribute_reads`` times and makes ``min_attribute_share`` of the
     plate's reads: cameras get a car for an SUV now and then, and a misread plate carries the other
-    vehicle's colour, but a second vehicle shows its own colour on all its reads. A second plate colour
+    vehicle's colour, but a second vehicle shows its own colour on all its reads. A stray read with a
+    confidence under ``low_confidence`` counts half (the camera itself doubted it). A second plate colour
     alone makes a clone; a second vehicle type (which cameras' classifiers confuse: car or SUV) only
     adds to the evidence of impossible travel.
     """
@@ -72,8 +76,10 @@ class CloneQuery:
     attributes: bool = True
     min_attribute_reads: int = 3
     min_attribute_share: float = 0.25
+    low_confidence: float = 0.7
     plates: tuple[str, ...] | None = None
     top: int | None = None
+    workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
 
     def __post_init__(self) -> None:
         if self.min_evidence < 1:
@@ -268,6 +274,32 @@ def _add_conflicts(into: dict[str, dict[str, AttributeConflict]], found: dict[st
                 old.values[k] = old.values.get(k, 0) + v
 
 
+def _first_pass(store: Store, query: CloneQuery, bounds: list[DayBounds], horizon: timedelta
+                ) -> list[tuple[DayBounds, pd.DataFrame, dict[str, list[AttributeConflict]], float]]:
+    """Impossible moves and attribute conflicts, a day at a time. The day's streaming pass runs on one
+    core, so a period runs two days at once, each on its own cursor."""
+
+    def one(b: DayBounds, on: Store) -> tuple[DayBounds, pd.DataFrame, dict[str, list[AttributeConflict]], float]:
+        started = time.perf_counter()
+        pairs = impossible_moves(on, query.rule, b, horizon, query.plates)
+        conflicts = attribute_conflicts(on, query, b)
+        return b, pairs, conflicts, time.perf_counter() - started
+
+    workers = min(query.workers, len(bounds))
+    if workers <= 1:
+        return [one(b, store) for b in bounds]
+
+    def on_cursor(b: DayBounds) -> tuple[DayBounds, pd.DataFrame, dict[str, list[AttributeConflict]], float]:
+        cursor = store.con.cursor()
+        try:
+            return one(b, Store(path=store.path, con=cursor, timezone=store.timezone))
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(on_cursor, bounds))
+
+
 def cloned(store: Store, query: CloneQuery) -> CloneResult:
     """Plates that appear to be on two vehicles in the period, most certain first.
 
@@ -281,14 +313,12 @@ def cloned(store: Store, query: CloneQuery) -> CloneResult:
     estimate: dict[str, int] = {}
     attrs: dict[str, dict[str, AttributeConflict]] = {}
     stats: list[DayStats] = []
-    for b in bounds:
-        started = time.perf_counter()
-        pairs = impossible_moves(store, query.rule, b, horizon, query.plates)
+    for b, pairs, conflicts, seconds in _first_pass(store, query, bounds, horizon):
         pairs_by_day[b.day] = pairs
         for plate, n in stray_estimate(pairs).items():
             estimate[plate] = estimate.get(plate, 0) + int(n)
-        _add_conflicts(attrs, attribute_conflicts(store, query, b))
-        stats.append(DayStats(b.day, int(pairs["plate"].nunique()), len(pairs), time.perf_counter() - started))
+        _add_conflicts(attrs, conflicts)
+        stats.append(DayStats(b.day, int(pairs["plate"].nunique()), len(pairs), seconds))
 
     # misreads of plates one confusion away, for the plates that could still make the evidence
     suspects = {p for p, n in estimate.items() if n >= query.min_evidence}
@@ -332,8 +362,11 @@ def cloned(store: Store, query: CloneQuery) -> CloneResult:
         strays = [x.stray for x in items if len(x.stray)]
         stray = pd.concat(strays) if strays else pd.DataFrame()
         n_stray = len(stray)
+        # a read the camera itself doubted is half the evidence of a confident one
+        doubted = int((stray["confidence"] < query.low_confidence).sum()) if n_stray else 0
+        weight = n_stray - 0.5 * doubted
         conflicts = [c for c in attrs.get(plate, {}).values() if _conflicting(c, query)]
-        if n_stray < query.min_evidence and plate not in strong_attrs:
+        if weight < query.min_evidence and plate not in strong_attrs:
             continue
         days = sorted({x.day for x in items if len(x.stray)})
         evidence = [e for x in items for e in x.pairs]
@@ -343,7 +376,7 @@ def cloned(store: Store, query: CloneQuery) -> CloneResult:
             evidence=evidence,
             second_vehicle=[read_json(r) for r in stray.itertuples(index=False)] if n_stray else [],
             days=days, misreads_set_aside=misreads, attribute_conflicts=conflicts,
-            reasons=_reasons(n_stray, days, evidence, misreads, conflicts, query),
+            reasons=_reasons(n_stray, days, evidence, misreads, conflicts, query, doubted),
             max_km=max((e.km for e in evidence), default=0.0),
         ))
     flagged = {p.plate for p in plates_out}
@@ -371,7 +404,7 @@ def _score(n_stray: int, n_days: int, n_conflicts: int, min_evidence: int) -> fl
 
 
 def _reasons(n_stray: int, days: list[date], pairs: list[Evidence], misreads: int,
-             conflicts: list[AttributeConflict], query: CloneQuery) -> list[str]:
+             conflicts: list[AttributeConflict], query: CloneQuery, doubted: int = 0) -> list[str]:
     reasons = []
     if pairs:
         fastest = max(pairs, key=lambda e: e.kmh if np.isfinite(e.kmh) else 1e12)
@@ -384,6 +417,9 @@ def _reasons(n_stray: int, days: list[date], pairs: list[Evidence], misreads: in
         reasons.append(f"{n_stray} read(s) of a second vehicle that no single journey explains, on "
                        f"{len(days)} day(s): {', '.join(d.isoformat() for d in days[:5])}"
                        + (" …" if len(days) > 5 else ""))
+    if doubted:
+        reasons.append(f"{doubted} of them read with low confidence (under {query.low_confidence:g}): "
+                       "each counts as half")
     if misreads:
         reasons.append(f"{misreads} other read(s) set aside as misreads of plates one confusion away")
     for c in conflicts:

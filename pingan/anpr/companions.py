@@ -175,10 +175,19 @@ def around(store: Store, target: pd.DataFrame, query: CompanionQuery) -> pd.Data
         con.unregister("_companion_target")
 
 
+_FLEET: dict[tuple[str, date], int] = {}
+
+
 def active_fleet(store: Store, day: date) -> int:
-    """Distinct vehicles the county's cameras saw on ``day`` (approximate)."""
-    row = store.con.execute(f"SELECT approx_count_distinct(plate) FROM reads WHERE day = DATE '{day}'").fetchall()[0]
-    return max(1, int(row[0] or 0)) if row else 1
+    """Distinct vehicles the county's cameras saw on ``day`` (approximate; remembered per store and day,
+    as it is only the scale of the "anyone may pass" chance)."""
+    key = (str(store.path), day)
+    if key not in _FLEET:
+        row = store.con.execute(f"SELECT approx_count_distinct(plate) FROM reads WHERE day = DATE '{day}'").fetchall()
+        _FLEET[key] = max(1, int(row[0][0] or 0)) if row else 1
+        if len(_FLEET) > 1024:
+            _FLEET.pop(next(iter(_FLEET)))
+    return _FLEET[key]
 
 
 def poisson_binomial_sf(p: np.ndarray, k: int) -> float:

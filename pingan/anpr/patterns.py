@@ -18,6 +18,7 @@ from scipy.stats import binom
 from pingan.anpr.area import Window
 from pingan.anpr.tactic_common import (
     Period,
+    misread_ghosts,
     plate_reads,
     reads_json,
     sql_str,
@@ -134,12 +135,16 @@ def first_seen(store: Store, query: FirstSeenQuery) -> FirstSeenResult:
     variant_of = {p: plate_variants(p) for p in new["plate"]} if query.fuzzy else {}
     recent = Window(max(lookback.start, lookback.end - timedelta(days=7)), lookback.end)
     before = seen_in(store, {v for vs in variant_of.values() for v in vs}, recent)
+    # or of a vehicle read far more often in the period itself (a new taxi's misread "ghosts")
+    ghosts = misread_ghosts(store, new["plate"].tolist(), period) if query.fuzzy else {}
     watchlists = Watchlists.load(store, valid_at=period.start)
     vehicles: list[Newcomer] = []
     for row in new.itertuples(index=False):
         matches = watchlists.match(row.plate, fuzzy=query.fuzzy)
         match = matches[0] if matches else None
         misread_of = sorted(v for v in variant_of.get(row.plate, ()) if v in before)
+        if row.plate in ghosts and ghosts[row.plate][0] not in misread_of:
+            misread_of.append(ghosts[row.plate][0])
         reasons = [f"first seen {iso_local(row.first.to_pydatetime())}; not seen anywhere in the "
                    f"{query.lookback.days} day(s) before the period",
                    f"{row.n} read(s), {row.passes} pass(es), {row.cams} camera(s), {row.days} day(s) in the period"]
@@ -149,7 +154,8 @@ def first_seen(store: Store, query: FirstSeenQuery) -> FirstSeenResult:
                               + (f", matched despite a misread (listed as {match.entry.plate})"
                                  if match.kind == "fuzzy" else ""))
         if misread_of:
-            reasons.append(f"may be a misread of {', '.join(misread_of[:3])}, seen in the look-back")
+            reasons.append(f"may be a misread of {', '.join(misread_of[:3])} (one camera-confusion away, "
+                           "seen in the look-back or far more often)")
         vehicles.append(Newcomer(0, row.plate, row.first.to_pydatetime(), row.last.to_pydatetime(), int(row.n),
                                  int(row.passes), int(row.cams), int(row.days), match, misread_of, reasons, []))
     kind_rank = {"exact": 0, "fuzzy": 1}
@@ -215,6 +221,7 @@ class NightQuery:
     min_reads: int = 10
     min_nights: int = 3
     min_share: float = 0.5
+    include_misreads: bool = False
     top: int | None = 50
 
     def __post_init__(self) -> None:
@@ -271,12 +278,14 @@ class NightResult:
     city_night_share: float
     vehicles_considered: int
     vehicles: list[NightVehicle]
+    misreads_left_out: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "period": self.query.period.to_json(), "night": self.query.label,
             "city_night_share": round(self.city_night_share, 4), "min_reads": self.query.min_reads,
-            "min_nights": self.query.min_nights, "min_share": self.query.min_share, "vehicles_considered": self.vehicles_considered,
+            "min_nights": self.query.min_nights, "min_share": self.query.min_share,
+            "vehicles_considered": self.vehicles_considered, "misread_plates_left_out": self.misreads_left_out,
             "vehicles": [v.to_json() for v in self.vehicles],
         }
 
@@ -309,11 +318,16 @@ def night_active(store: Store, query: NightQuery) -> NightResult:
         # nights, days and cameras only for the vehicles that can still qualify
         found = found.merge(_night_detail(store, query, found["plate"].tolist(), night, night_id), on="plate")
         found = found[found["nights"] >= query.min_nights]
+    ghosts: dict[str, tuple[str, int]] = {}
+    if not found.empty and not query.include_misreads:
+        # a night-shift taxi read a thousand times leaves misread "ghost" plates with its habits
+        ghosts = misread_ghosts(store, found["plate"].tolist(), window)
+        found = found[~found["plate"].isin(set(ghosts))]
     if found.empty:
         row = store.con.execute(
             f"SELECT count(*) FILTER (WHERE {night})::DOUBLE / greatest(count(*), 1) FROM reads "
             f"WHERE {time_filter(window)}").fetchall()[0]
-        return NightResult(query, float(row[0] or 0.0), 0, [])
+        return NightResult(query, float(row[0] or 0.0), 0, [], len(ghosts))
     share = float(found["share"].iloc[0])
     considered = int(found["vehicles"].iloc[0])
     p0 = min(max(share, 1e-6), 1 - 1e-6)
@@ -340,7 +354,7 @@ def night_active(store: Store, query: NightQuery) -> NightResult:
         vehicles.append(NightVehicle(rank, row.plate, float(row.night_share), int(row.n), int(row.nn), int(row.nights),
                                      int(row.days), int(row.night_cams), float(row.score), pattern, reasons,
                                      reads_json(night_reads, 10)))
-    return NightResult(query, share, considered, vehicles)
+    return NightResult(query, share, considered, vehicles, len(ghosts))
 
 
 def _night_detail(store: Store, query: NightQuery, plates: list[str], night: str, night_id: str) -> pd.DataFrame:

@@ -208,3 +208,40 @@ def local_hour_sql(window: Window, column: str = "ts") -> str:
 
 def camera_positions(store: Store) -> pd.DataFrame:
     return store.con.execute("SELECT camera_id, lon, lat FROM cameras").df()
+
+
+def misread_ghosts(store: Store, plates: list[str], window: Window, ratio: float = 5.0) -> dict[str, tuple[str, int]]:
+    """Plates that look like another vehicle's misreads: a plate one camera-confusion (or one province
+    character) away was read at least ``ratio`` times as often in the window. A night-shift taxi read a
+    thousand times leaves a trail of such ghosts, each with the taxi's habits.
+
+    Returns plate → (the plate it is likely a misread of, that plate's reads).
+    """
+    from pingan.anpr.trajectory import plate_variants
+
+    if not plates:
+        return {}
+    pairs = [(p, v) for p in plates for v in plate_variants(p)]
+    con = store.con
+    con.register("_ghost_pairs", pd.DataFrame(pairs, columns=["plate", "variant"]))
+    con.register("_ghost_plates", pd.DataFrame({"plate": sorted(set(plates))}))
+    try:
+        rows = con.execute(f"""
+            WITH counts AS (
+                SELECT plate, count(*) AS n FROM reads
+                WHERE {time_filter(window)}
+                  AND (plate IN (SELECT variant FROM _ghost_pairs) OR plate IN (SELECT plate FROM _ghost_plates))
+                GROUP BY plate
+            )
+            SELECT g.plate, g.variant, cv.n, cp.n FROM _ghost_pairs g
+            JOIN counts cv ON cv.plate = g.variant JOIN counts cp ON cp.plate = g.plate
+            WHERE cv.n >= {float(ratio)!r} * cp.n
+        """).fetchall()
+    finally:
+        con.unregister("_ghost_pairs")
+        con.unregister("_ghost_plates")
+    found: dict[str, tuple[str, int]] = {}
+    for plate, variant, n_variant, _ in rows:
+        if plate not in found or n_variant > found[plate][1]:
+            found[plate] = (variant, int(n_variant))
+    return found

@@ -24,12 +24,15 @@ def audit_group() -> None:
 @json_option
 @pass_context
 def verify_command(ctx: Context, as_json: bool) -> None:
-    """Check that no audit entry was edited, removed or reordered.
+    """Check that no audit entry was edited, removed or reordered (the check itself is recorded).
 
     Example: pingan audit verify
     """
     with ctx.store() as store:
         result = verify(store)
+        record(store, ctx.actor(purpose="audit verification"), action="consultation", operation="audit.verify",
+               params={"intact": result.ok, "first_bad_seq": result.first_bad_seq},
+               outcome="ok" if result.ok else "failed", touched=result.entries)
     if as_json:
         emit_json({"ok": result.ok, "entries": result.entries, "first_bad_seq": result.first_bad_seq,
                    "problem": result.problem})

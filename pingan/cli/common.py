@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,13 +28,17 @@ class Context:
     db: Path
     user: str
     purpose: str | None
+    #: The store a command has open (see :meth:`store`), so that every actor carries the user's role.
+    _open: Store | None = field(default=None, init=False, repr=False, compare=False)
 
     def actor(self, *, purpose: str | None = None, store: Store | None = None) -> Actor:
         """The actor for a command; a case command passes its case id as the fallback purpose.
 
-        With a store, the role is the user's role there (None for an operator without an account).
+        The role is the user's role in the store (given, or the one the command has open); None for an
+        operator without an account, or before the store is open.
         """
         role = None
+        store = store or self._open
         if store is not None:
             row = store.con.execute("SELECT role FROM users WHERE user_name = ? AND NOT disabled",
                                     [self.user]).fetchone()
@@ -44,9 +48,11 @@ class Context:
     @contextmanager
     def store(self, *, read_only: bool = False) -> Iterator[Store]:
         store = open_store(self.db, read_only=read_only)
+        self._open = store
         try:
             yield store
         finally:
+            self._open = None
             store.close()
 
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import click
 
 from pingan.cli.common import Context, emit_json, json_option, pass_context
-from pingan.governance.audit import Actor, audited
+from pingan.governance.audit import Actor, audited, audited_import, record
 from pingan.store.db import Store, open_store
-from pingan.store.importers import import_file
 
 #: Files of a simulated county in the order they must be imported (reads need cameras first).
 DEMO_FILES = [
@@ -63,10 +62,7 @@ def load_county(ctx: Context, county: Path, db: Path) -> None:
             path = county / name
             if not path.exists():
                 continue
-            with audited(store, actor, action="collection", operation=f"import.{kind}",
-                         params={"file": str(path), "kind": kind}, needs_purpose=False) as audit:
-                report = import_file(store, kind, path, user=actor.user)
-                audit.touched = report.accepted
+            report = audited_import(store, actor, kind, path, user=actor.user)
             click.echo(report.summary())
         prepare_grids(store, actor)
 
@@ -147,6 +143,8 @@ def demo_account(db: Path, credentials: Path) -> tuple[str, str]:
             set_password(store, user, password)
         else:
             create_user(store, user, "analyst", password)
+        record(store, Actor("pingan demo"), action="permission", operation="users.passwd" if exists else "users.add",
+               params={"user": user, "role": "analyst"})
     credentials.write_text(f"{user} {password}\n", encoding="utf-8")
     credentials.chmod(0o600)
     return user, password

@@ -10,8 +10,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from pingan.cli.common import Context, emit_json, json_option, pass_context
-from pingan.governance.audit import audited
-from pingan.store.importers import KINDS, import_file
+from pingan.governance.audit import audited_import, record
+from pingan.store.importers import KINDS
 from pingan.store.rejects import list_batches, list_set_aside
 
 
@@ -34,8 +34,8 @@ def import_command(ctx: Context, kind: str, file: Path, encoding: str | None, no
         raise click.BadParameter(f"there is no file {file}", param_hint="FILE")
     console = Console(stderr=True)
     show_bar = not no_progress and not as_json and console.is_terminal
-    actor = ctx.actor(purpose=f"import {kind}")
     with ctx.store() as store:
+        actor = ctx.actor(purpose=f"import {kind}")
         with Progress(
             TextColumn(f"importing {kind}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
             console=console, disable=not show_bar, transient=True,
@@ -45,12 +45,7 @@ def import_command(ctx: Context, kind: str, file: Path, encoding: str | None, no
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            with audited(store, actor, action="collection", operation=f"import.{kind}",
-                         params={"file": str(file), "kind": kind}, needs_purpose=False) as audit:
-                report = import_file(store, kind, file, encoding=encoding, user=actor.user, progress=progress)
-                audit.touched = report.accepted
-                audit.params.update(batch_id=report.batch_id, set_aside=report.set_aside,
-                                    already_stored=report.already_stored)
+            report = audited_import(store, actor, kind, file, encoding=encoding, user=actor.user, progress=progress)
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -72,6 +67,8 @@ def rejects_command(ctx: Context, batch_id: int | None, kind: str | None, limit:
     """
     with ctx.store() as store:
         rows = list_set_aside(store, batch_id=batch_id, kind=kind, limit=limit or None)
+        record(store, ctx.actor(), action="consultation", operation="imports.set_aside",
+               params={"batch_id": batch_id, "kind": kind}, touched=len(rows))
     if as_json:
         emit_json({"rows": rows})
         return
@@ -94,6 +91,7 @@ def imports_command(ctx: Context, as_json: bool) -> None:
     """
     with ctx.store() as store:
         batches = list_batches(store)
+        record(store, ctx.actor(), action="consultation", operation="imports.list", touched=len(batches))
     if as_json:
         emit_json({"batches": batches})
         return

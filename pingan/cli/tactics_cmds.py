@@ -109,11 +109,12 @@ def companions_command(ctx: Context, plate: str, start: str | None, end: str | N
     norm = plate_arg(plate)
     span = parse_duration(within, name="--within")
     with ctx.store() as store:
-        period = resolve_period(store, start, end)
-        query = CompanionQuery(plate=norm, period=period, within=span, min_trips=min_trips, min_cameras=min_cameras,
-                               min_score=min_score, top=top)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.companions",
-                     params={"plate": norm, **period.window.to_json(), "within": within}) as audit:
+                     params={"plate": norm, "start": start, "end": end, "within": within}) as audit:
+            period = resolve_period(store, start, end)
+            audit.params.update(period.window.to_json())
+            query = CompanionQuery(plate=norm, period=period, within=span, min_trips=min_trips,
+                                   min_cameras=min_cameras, min_score=min_score, top=top)
             result = companions(store, query)
             audit.touched = result.target_reads + sum(c.co_reads for c in result.companions)
     if as_json:
@@ -160,11 +161,12 @@ def cloned_command(ctx: Context, start: str | None, end: str | None, max_kmh: fl
     rule = TravelRule(max_kmh=max_kmh, road_factor=road_factor, min_km=min_km)
     only = tuple(plate_arg(p) for p in plates) or None
     with ctx.store() as store:
-        period = resolve_period(store, start, end, default_days=7)
-        query = CloneQuery(period=period, rule=rule, min_evidence=min_evidence, plates=only, top=top)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.cloned",
-                     params={**period.window.to_json(), **rule.to_json(), "min_evidence": min_evidence,
+                     params={"start": start, "end": end, **rule.to_json(), "min_evidence": min_evidence,
                              "plates": list(only or [])}) as audit:
+            period = resolve_period(store, start, end, default_days=7)
+            audit.params.update(period.window.to_json())
+            query = CloneQuery(period=period, rule=rule, min_evidence=min_evidence, plates=only, top=top)
             result = cloned(store, query)
             audit.touched = sum(len(p.second_vehicle) + 2 * len(p.evidence) for p in result.plates)
     if as_json:
@@ -202,11 +204,12 @@ def trajectory_command(ctx: Context, plate: str, start: str | None, end: str | N
 
     norm = plate_arg(plate)
     with ctx.store() as store:
-        period = resolve_period(store, start, end)
-        query = TrajectoryQuery(plate=norm, period=period, trip_gap=parse_duration(trip_gap, name="--trip-gap"),
-                                variants=variants)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.trajectory",
-                     params={"plate": norm, **period.window.to_json()}) as audit:
+                     params={"plate": norm, "start": start, "end": end}) as audit:
+            period = resolve_period(store, start, end)
+            audit.params.update(period.window.to_json())
+            query = TrajectoryQuery(plate=norm, period=period, trip_gap=parse_duration(trip_gap, name="--trip-gap"),
+                                    variants=variants)
             result = trajectory(store, query)
             audit.touched = len(result.reads)
     if as_json:
@@ -247,11 +250,12 @@ def stay_points_command(ctx: Context, plate: str, start: str | None, end: str | 
 
     norm = plate_arg(plate)
     with ctx.store() as store:
-        period = resolve_period(store, start, end)
-        query = StayQuery(plate=norm, period=period, min_dwell=parse_duration(min_dwell, name="--min-dwell"),
-                          radius_km=radius_km, top=top)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.stay_points",
-                     params={"plate": norm, **period.window.to_json()}) as audit:
+                     params={"plate": norm, "start": start, "end": end}) as audit:
+            period = resolve_period(store, start, end)
+            audit.params.update(period.window.to_json())
+            query = StayQuery(plate=norm, period=period, min_dwell=parse_duration(min_dwell, name="--min-dwell"),
+                              radius_km=radius_km, top=top)
             result = stay_points(store, query)
             audit.touched = result.reads
     if as_json:
@@ -284,11 +288,14 @@ def _night_hours(text: str) -> tuple[int, int]:
 @click.option("--min-nights", type=int, default=3, show_default=True, help="Active on at least this many nights.")
 @click.option("--min-share", type=float, default=0.5, show_default=True,
               help="At least this share of the vehicle's reads at night.")
+@click.option("--include-misreads", is_flag=True,
+              help="Keep plates that look like misreads of a plate read far more often (left out by default).")
 @top_option(50)
 @json_option
 @pass_context
 def night_active_command(ctx: Context, start: str | None, end: str | None, night: str, min_reads: int,
-                         min_nights: int, min_share: float, top: int | None, as_json: bool) -> None:
+                         min_nights: int, min_share: float, include_misreads: bool, top: int | None,
+                         as_json: bool) -> None:
     """Vehicles whose activity concentrates at night (昼伏夜出), most marked first, scored against the
     city's normal night share.
 
@@ -299,18 +306,21 @@ def night_active_command(ctx: Context, start: str | None, end: str | None, night
 
     night_start, night_end = _night_hours(night)
     with ctx.store() as store:
-        period = resolve_period(store, start, end)
-        query = NightQuery(period=period, night_start=night_start, night_end=night_end, min_reads=min_reads,
-                           min_nights=min_nights, min_share=min_share, top=top)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.night_active",
-                     params={**period.window.to_json(), "night": night, "top": top}) as audit:
+                     params={"start": start, "end": end, "night": night, "top": top}) as audit:
+            period = resolve_period(store, start, end)
+            audit.params.update(period.window.to_json())
+            query = NightQuery(period=period, night_start=night_start, night_end=night_end, min_reads=min_reads,
+                               min_nights=min_nights, min_share=min_share, include_misreads=include_misreads,
+                               top=top)
             result = night_active(store, query)
             audit.touched = sum(v.reads for v in result.vehicles)
     if as_json:
         emit_json(result.to_json())
         return
     _say_period(period)
-    click.echo(f"City night share ({query.label}): {result.city_night_share:.1%}.")
+    click.echo(f"City night share ({query.label}): {result.city_night_share:.1%}; "
+               f"{result.misreads_left_out} plate(s) left out as likely misreads of busier plates.")
     table = _table("rank", "plate", "night share", "reads", "nights", "score", "pattern")
     for v in result.vehicles:
         table.add_row(str(v.rank), v.plate, f"{v.night_share:.0%}", str(v.reads), str(v.nights), f"{v.score:.1f}",
@@ -341,12 +351,13 @@ def first_seen_command(ctx: Context, start: str | None, end: str | None, lookbac
     from pingan.anpr.tactic_common import resolve_period
 
     with ctx.store() as store:
-        period = resolve_period(store, start, end, default_days=1)
-        area = resolve_area(store, near, radius_km, cameras)
-        query = FirstSeenQuery(period=period, lookback=parse_duration(lookback, name="--lookback"), cameras=area,
-                               min_passes=min_passes, min_days=min_days, top=top)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.first_seen",
-                     params={**period.window.to_json(), "lookback": lookback, "cameras": list(area or [])}) as audit:
+                     params={"start": start, "end": end, "lookback": lookback, "near": near}) as audit:
+            period = resolve_period(store, start, end, default_days=1)
+            area = resolve_area(store, near, radius_km, cameras)
+            audit.params.update(period.window.to_json(), cameras=list(area or []))
+            query = FirstSeenQuery(period=period, lookback=parse_duration(lookback, name="--lookback"), cameras=area,
+                                   min_passes=min_passes, min_days=min_days, top=top)
             result = first_seen(store, query)
             audit.touched = result.vehicles_in_period
     if as_json:
@@ -383,14 +394,15 @@ def loitering_command(ctx: Context, start: str | None, end: str | None, near: st
     from pingan.anpr.tactic_common import resolve_period
 
     with ctx.store() as store:
-        period = resolve_period(store, start, end)
-        area = resolve_area(store, near, radius_km, cameras)
-        if area is None:
+        if near is None and not cameras:
             raise BadInput("loitering needs an area: give --near LON,LAT (with --radius-km) or --camera ID.")
-        query = LoiterQuery(period=period, cameras=area, min_visits=min_visits,
-                            visit_gap=parse_duration(visit_gap, name="--visit-gap"), top=top)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.loitering",
-                     params={**period.window.to_json(), "cameras": list(area)}) as audit:
+                     params={"start": start, "end": end, "near": near}) as audit:
+            period = resolve_period(store, start, end)
+            area = resolve_area(store, near, radius_km, cameras) or ()
+            audit.params.update(period.window.to_json(), cameras=list(area))
+            query = LoiterQuery(period=period, cameras=area, min_visits=min_visits,
+                                visit_gap=parse_duration(visit_gap, name="--visit-gap"), top=top)
             result = loitering(store, query)
             audit.touched = result.vehicles_seen
     if as_json:
@@ -426,12 +438,13 @@ def plate_search_command(ctx: Context, pattern: str, start: str | None, end: str
     from pingan.anpr.tactic_common import resolve_period
 
     with ctx.store() as store:
-        period = resolve_period(store, start, end)
-        area = resolve_area(store, near, radius_km, cameras)
-        query = PlateSearchQuery(pattern=pattern, period=period, cameras=area, fuzzy=fuzzy, max_cost=max_cost, top=top)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.plate_search",
-                     params={"pattern": pattern, **period.window.to_json(), "fuzzy": fuzzy,
-                             "cameras": list(area or [])}) as audit:
+                     params={"pattern": pattern, "start": start, "end": end, "fuzzy": fuzzy, "near": near}) as audit:
+            period = resolve_period(store, start, end)
+            area = resolve_area(store, near, radius_km, cameras)
+            audit.params.update(period.window.to_json(), cameras=list(area or []))
+            query = PlateSearchQuery(pattern=pattern, period=period, cameras=area, fuzzy=fuzzy, max_cost=max_cost,
+                                     top=top)
             result = plate_search(store, query)
             audit.touched = sum(m.reads for m in result.matches)
     if as_json:
@@ -447,9 +460,57 @@ def plate_search_command(ctx: Context, pattern: str, start: str | None, end: str
     _print(table)
 
 
+@click.command("time-index")
+@click.option("--start", default=None, metavar="DAY", help="First day to index (default: the first day of data).")
+@click.option("--end", default=None, metavar="DAY", help="Last day to index (default: the last day of data).")
+@click.option("--rebuild", is_flag=True, help="Rebuild days that are already up to date too.")
+@click.option("--drop", is_flag=True, help="Remove the index instead (all of it, or the days before --start).")
+@json_option
+@pass_context
+def time_index_command(ctx: Context, start: str | None, end: str | None, rebuild: bool, drop: bool,
+                       as_json: bool) -> None:
+    """Build the time-ordered copy of the reads that makes companion searches fast (a day at a time;
+    days already up to date are skipped). It holds the same personal data as the reads: retention must
+    prune it too (--drop --start DAY removes the days before DAY).
+
+    Example: pingan time-index --start 2026-03-01 --end 2026-03-31
+    """
+    from datetime import date
+
+    from pingan.anpr.time_index import build_time_index, drop_time_index
+
+    def day_of(text: str | None, name: str) -> date | None:
+        if text is None:
+            return None
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            raise BadInput(f"{name} '{text}' is not a day; write it like 2026-03-01.") from None
+
+    first, last = day_of(start, "--start"), day_of(end, "--end")
+    with ctx.store() as store:
+        with audited(store, ctx.actor(), action="alteration", operation="anpr.time_index",
+                     params={"start": start, "end": end, "rebuild": rebuild, "drop": drop},
+                     needs_purpose=False) as audit:
+            if drop:
+                removed = drop_time_index(store, before=first)
+                doc: dict[str, Any] = {"dropped_days": removed}
+            else:
+                report = build_time_index(store, first, last, rebuild=rebuild)
+                audit.touched = report.reads
+                doc = report.to_json()
+    if as_json:
+        emit_json(doc)
+    elif drop:
+        click.echo(f"Removed the time index for {doc['dropped_days']} day(s).")
+    else:
+        click.echo(f"Indexed {len(doc['built'])} day(s) ({doc['reads']:,} reads) in {doc['seconds']} s; "
+                   f"{doc['already_fresh']} day(s) were already up to date.")
+
+
 COMMANDS = [
     companions_command, cloned_command, trajectory_command, stay_points_command, night_active_command,
-    first_seen_command, loitering_command, plate_search_command,
+    first_seen_command, loitering_command, plate_search_command, time_index_command,
 ]
 
 

@@ -52,6 +52,8 @@ def list_command(ctx: Context, as_json: bool) -> None:
     """
     with ctx.store() as store:
         users = list_users(store)
+        record(store, ctx.actor(purpose="account review"), action="consultation", operation="users.list",
+               touched=len(users))
     if as_json:
         emit_json({"users": [{"user": u.user_name, "role": u.role.value, "disabled": u.disabled} for u in users]})
         return

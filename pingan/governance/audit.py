@@ -27,6 +27,14 @@ Action = Literal[
     "collection", "consultation", "disclosure", "combination", "alteration", "erasure", "login", "permission"
 ]
 GENESIS = "0" * 64
+
+
+class AuditUnavailable(PinganError):
+    """The audit log could not be written: the operation it was to record must not go ahead."""
+
+    status = 503
+    code = "audit_unavailable"
+
 # Choosing the next sequence number and appending must not interleave between threads of one process
 # (the API serves requests on several threads; DuckDB lets only one process write a store).
 _APPEND_LOCK = threading.Lock()
@@ -89,10 +97,20 @@ def record(
     outcome: str = "ok",
     touched: int = 0,
 ) -> AuditEntry:
-    """Append one entry to the audit chain. Raises if it cannot be written: then the operation fails."""
-    with _APPEND_LOCK:
-        return _append(store, actor, action=action, operation=operation, params=params, outcome=outcome,
-                       touched=touched)
+    """Append one entry to the audit chain.
+
+    Raises :class:`AuditUnavailable` if it cannot be written: then the operation fails, and hands out nothing.
+    """
+    try:
+        with _APPEND_LOCK:
+            return _append(store, actor, action=action, operation=operation, params=params, outcome=outcome,
+                           touched=touched)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise AuditUnavailable(
+            f"The audit log cannot be written ({type(exc).__name__}: {first}), so {operation} was not carried "
+            "out; check that the store is writable and not damaged (`pingan audit verify`), then try again."
+        ) from exc
 
 
 def _append(store: Store, actor: Actor, *, action: str, operation: str, params: dict[str, Any] | None,
@@ -218,3 +236,27 @@ def verify(store: Store) -> Verification:
             return Verification(False, count, entry.seq, f"entry {entry.seq} was altered after it was written")
         expected_prev, expected_seq = entry.hash, entry.seq + 1
     return Verification(True, count)
+
+
+def audited_import(store: Store, actor: Actor, kind: str, path: Any, **kwargs: Any) -> Any:
+    """Import a file with its collection entry written in the import's own transaction.
+
+    The entry and the data are stored together or not at all; a failed import is recorded as failed.
+    """
+    from pingan.store.importers import import_file  # the store's importers need nothing from here
+
+    params = {"file": str(path), "kind": kind}
+
+    def entry(report: Any) -> None:
+        record(store, actor, action="collection", operation=f"import.{kind}",
+               params={**params, "batch_id": report.batch_id, "set_aside": report.set_aside,
+                       "already_stored": report.already_stored}, touched=report.accepted)
+
+    try:
+        return import_file(store, kind, path, on_stored=entry, **kwargs)
+    except AuditUnavailable:
+        raise  # nothing was stored, and there is nowhere to record that
+    except PinganError as exc:
+        record(store, actor, action="collection", operation=f"import.{kind}",
+               params={**params, "error": exc.message}, outcome="failed")
+        raise

@@ -34,12 +34,16 @@ def table_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, in
 
 def backup(store: Store, target: Path) -> dict[str, dict[str, int | str]]:
     """Write a backup of the store into the empty or new folder ``target``."""
-    if target.exists() and any(target.iterdir()):
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise Conflict(f"The backup folder {target} is not empty; choose a new folder.")
-    target.mkdir(parents=True, exist_ok=True)
-    fingerprints = table_fingerprints(store.con)
-    escaped = str(target).replace("'", "''")
-    store.con.execute(f"EXPORT DATABASE '{escaped}' (FORMAT parquet)")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        fingerprints = table_fingerprints(store.con)
+        escaped = str(target).replace("'", "''")
+        store.con.execute(f"EXPORT DATABASE '{escaped}' (FORMAT parquet)")
+    except (OSError, duckdb.IOException) as exc:
+        raise BadInput(f"Cannot write a backup to {target} ({str(exc).splitlines()[0]}); choose a folder you may "
+                       "write to, on a disk with room for the whole store.") from exc
     (target / MANIFEST).write_text(json.dumps({"tables": fingerprints}, indent=1), encoding="utf-8")
     return fingerprints
 

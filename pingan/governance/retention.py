@@ -2,12 +2,13 @@
 
 A hold on a case keeps the reads that the case's queries look at: those by cameras within the hold's
 radius of the scene during the case window widened by the pad. Everything else older than the retention
-period is purged, in one transaction, and the purge is audited as an erasure with its counts.
+period is purged, in one transaction, and the purge is audited as an erasure with its counts. Copies of
+the reads go with them: the companions' time index (:mod:`pingan.anpr.time_index`) loses the same days.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from pingan.anpr.area import area_around
@@ -28,11 +29,12 @@ class RetentionPlan:
     watchlist_expired: int
     holds: int
     dry_run: bool
+    index_days_pruned: int = 0
 
     def to_json(self) -> dict[str, object]:
         return {"cutoff_day": self.cutoff_day.isoformat(), "reads_purged": self.reads_purged,
                 "reads_held": self.reads_held, "watchlist_expired": self.watchlist_expired,
-                "holds": self.holds, "dry_run": self.dry_run}
+                "holds": self.holds, "dry_run": self.dry_run, "index_days_pruned": self.index_days_pruned}
 
 
 def hold_case(store: Store, actor: Actor, case_id: str, reason: str) -> None:
@@ -60,6 +62,15 @@ def _held_predicate(store: Store) -> tuple[str, int]:
     return (" OR ".join(clauses) if clauses else "FALSE"), len(holds)
 
 
+def _prune_copies(con: object, cutoff: date) -> int:
+    """Days removed from derived copies of the reads (the time index), inside the purge's transaction."""
+    try:
+        from pingan.anpr.time_index import prune_time_index
+    except ImportError:  # an installation without the time index
+        return 0
+    return int(prune_time_index(con, cutoff))  # type: ignore[arg-type]
+
+
 def run_retention(store: Store, actor: Actor, *, retention_days: int, today: date | None = None,
                   dry_run: bool = False) -> RetentionPlan:
     """Purge reads older than ``retention_days`` (except held ones) and expired watchlist entries."""
@@ -78,6 +89,7 @@ def run_retention(store: Store, actor: Actor, *, retention_days: int, today: dat
         if not dry_run:
             con.execute(f"DELETE FROM reads WHERE {old} AND NOT ({held})")
             con.execute("DELETE FROM watchlist WHERE valid_until < ?", [now])
+            plan = replace(plan, index_days_pruned=_prune_copies(con, cutoff))
         record(store, actor, action="erasure", operation="retention.run", params=plan.to_json(),
                touched=0 if dry_run else plan.reads_purged + plan.watchlist_expired)
     return plan

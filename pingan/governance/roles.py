@@ -64,4 +64,5 @@ def require(role: Role | str | None, permission: str, *, user: str = "this user"
     """Raise Forbidden unless the role holds the permission."""
     if not allowed(role, permission):
         who = f"{user} ({role})" if role else user
-        raise Forbidden(f"{who} may not {PERMISSIONS[permission]}; ask an administrator for a role that may.")
+        raise Forbidden(f"{who} lacks the permission {permission} ({PERMISSIONS[permission]}); ask an administrator "
+                        "for a role that holds it.")

@@ -3,7 +3,8 @@
 Passwords are hashed with scrypt (standard library) and a random salt; session tokens come from
 ``secrets`` and only their SHA-256 is stored. A session dies after 30 minutes idle. Five failed logins
 within 15 minutes lock the account for the rest of that quarter hour. There are no default accounts:
-the first administrator is created from the command line on the server.
+the first administrator is created from the command line on the server, and the API refuses to start on a
+store without an account anyone could log in with (:func:`check_can_serve`).
 """
 
 from __future__ import annotations
@@ -111,6 +112,36 @@ def set_password(store: Store, user_name: str, password: str) -> None:
     check_strength(password, user_name)
     store.con.execute("UPDATE users SET password_hash = ? WHERE user_name = ?", [hash_password(password), user_name])
     store.con.execute("DELETE FROM sessions WHERE user_name = ?", [user_name])
+
+
+def _well_formed(stored: str) -> bool:
+    """Is this a scrypt hash as :func:`hash_password` writes it, at least as costly?"""
+    parts = stored.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt":
+        return False
+    try:
+        n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
+        salt, digest = bytes.fromhex(parts[4]), bytes.fromhex(parts[5])
+    except ValueError:
+        return False
+    return n >= _SCRYPT["n"] and r >= _SCRYPT["r"] and p >= 1 and len(salt) >= 16 and len(digest) >= 32
+
+
+def check_can_serve(store: Store) -> None:
+    """Refuse to serve a store nobody could log in to, or one holding a password that is not a proper hash.
+
+    pingan has no server secret and no default account: the accounts are the secrets. A store with none
+    would serve only refusals; a password hash written into the store by hand (a placeholder, plain text)
+    would let anyone who reads this code in.
+    """
+    rows = store.con.execute("SELECT user_name, password_hash, disabled FROM users ORDER BY user_name").fetchall()
+    if not any(not disabled for _, _, disabled in rows):
+        raise BadInput(f"The store {store.path} has no enabled user account, so nobody could log in; create the first "
+                       f"administrator with `pingan --db {store.path} users add NAME --role admin`, then start again.")
+    bad = [name for name, stored, disabled in rows if not disabled and not _well_formed(stored)]
+    if bad:
+        raise BadInput(f"The account {bad[0]} has no properly hashed password (a placeholder or plain text was put "
+                       f"into the store by hand); set one with `pingan users passwd {bad[0]}`, then start again.")
 
 
 def is_locked(store: Store, user_name: str, now: datetime | None = None) -> bool:

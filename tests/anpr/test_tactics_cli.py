@@ -33,6 +33,11 @@ def cli(ctx: click.Context, db: str | None, user: str, purpose: str | None) -> N
 register(cli)
 
 
+@pytest.fixture(autouse=True)
+def no_purpose_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PINGAN_PURPOSE", raising=False)
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "pingan.duckdb"
@@ -70,6 +75,7 @@ def run(db: Path, *args: str, purpose: str | None = "case C1") -> click.testing.
     ["first-seen", "--lookback", "1d"],
     ["loitering", "--camera", "E1", "--min-visits", "2"],
     ["plate-search", "苏A?2345"],
+    ["time-index"],
 ])
 def test_every_command_writes_one_json_document_and_is_audited(db: Path, args: list[str]) -> None:
     result = run(db, *args, "--json")
@@ -79,7 +85,8 @@ def test_every_command_writes_one_json_document_and_is_audited(db: Path, args: l
     with open_store(db) as store:
         last = list(entries(store))[-1]
     assert last.operation == "anpr." + args[0].replace("-", "_")
-    assert last.purpose == "case C1" and last.outcome == "ok" and last.action == "consultation"
+    assert last.purpose == "case C1" and last.outcome == "ok"
+    assert last.action == ("alteration" if args[0] == "time-index" else "consultation")
 
 
 def test_contract_shapes(db: Path) -> None:
@@ -128,3 +135,32 @@ def test_a_user_error_is_one_sentence_through_the_real_cli(db: Path, capsys: pyt
     err = capsys.readouterr().err
     assert status == 2
     assert err.startswith("pingan: The --within 'soon' is not a duration") and "Traceback" not in err
+
+
+def test_companions_give_the_same_answer_with_the_time_index(db: Path) -> None:
+    before = json.loads(run(db, "companions", "苏A12345", "--min-score", "0", "--json").output)
+    built = json.loads(run(db, "time-index", "--json").output)
+    assert len(built["built"]) == 7
+    again = json.loads(run(db, "time-index", "--json").output)
+    assert again["built"] == [] and again["already_fresh"] == 7
+    after = json.loads(run(db, "companions", "苏A12345", "--min-score", "0", "--json").output)
+    assert after["companions"] == before["companions"]
+    with open_store(db) as store:  # a day with new reads is read from the reads table until rebuilt
+        from pingan.anpr.time_index import fresh_days
+        from datetime import date
+
+        make_camera(store, "W9", km_east=1)
+        with ReadBatch(store) as b:
+            b.read("苏A99999", "W9", "2026-03-04 12:00")
+        assert date(2026, 3, 4) not in fresh_days(store, date(2026, 3, 2), date(2026, 3, 8))
+    assert json.loads(run(db, "time-index", "--drop", "--json").output)["dropped_days"] == 7
+
+
+def test_the_purpose_is_asked_for_before_anything_else(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from pingan.cli import main
+
+    empty = tmp_path / "empty.duckdb"
+    status = main(["--db", str(empty), "trajectory", "苏A12345"])
+    assert status == 2
+    assert "needs a purpose" in capsys.readouterr().err

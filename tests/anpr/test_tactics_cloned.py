@@ -127,3 +127,50 @@ def test_the_speed_limit_is_configurable(two_towns: Store) -> None:
     drive(two_towns, "苏A12345", ["W1", "E1"], "2026-03-10 10:00", minutes_apart=20)
     assert flagged(two_towns) == {}
     assert "苏A12345" in flagged(two_towns, rule=TravelRule(max_kmh=100))
+
+
+def _moves(store: Store, day: str) -> set[tuple[str, str, str]]:
+    from datetime import date
+
+    from pingan.anpr.clone_sweep import _sorting_pass, impossible_moves, reach
+    from pingan.anpr.cloned import day_bounds
+
+    query = CloneQuery(period=period(f"{day} 00:00", f"{day} 23:59:59"))
+    b = day_bounds(query, date.fromisoformat(day))
+    assert b is not None
+    horizon = reach(store, query.rule)
+    fast = impossible_moves(store, query.rule, b, horizon)
+    slow = _sorting_pass(store, query.rule, b.lo, b.day_end, b.day, b.day, horizon)
+    as_set = lambda f: {(r.plate, r.a_cam, r.b_cam) for r in f.itertuples()}  # noqa: E731
+    assert as_set(fast) == as_set(slow)
+    return as_set(fast)
+
+
+@pytest.mark.parametrize("late_first", [False, True])
+def test_reads_that_arrive_in_another_batch_are_swept_too(two_towns: Store, late_first: bool) -> None:
+    from tests.anpr.tactics_helpers import ReadBatch
+
+    def main_batch() -> None:
+        with ReadBatch(two_towns) as b:  # one sorted batch, as the importer writes a day
+            for i in range(40):
+                b.drive(f"苏A{10000 + i}", ["W1", "W2", "W3"], f"2026-03-10 0{i % 9}:10")
+            b.drive("苏A12345", ["W1", "W2", "W3", "W4"], "2026-03-10 08:00")
+
+    def late_batch() -> None:
+        with ReadBatch(two_towns) as b:  # the eastern camera's upload, late
+            b.drive("苏A12345", ["E1", "E2", "E3"], "2026-03-10 08:05")
+            b.drive("苏A10003", ["E1", "E2"], "2026-03-10 03:11")
+
+    for load in ((late_batch, main_batch) if late_first else (main_batch, late_batch)):
+        load()
+    moves = _moves(two_towns, "2026-03-10")
+    assert {m[0] for m in moves} == {"苏A12345", "苏A10003"}
+    assert set(flagged(two_towns)) == {"苏A12345", "苏A10003"}
+
+
+def test_stray_reads_the_camera_doubted_count_half(two_towns: Store) -> None:
+    drive(two_towns, "苏A12345", ["W1", "W2", "W3", "W4"], "2026-03-10 08:00")
+    drive(two_towns, "苏A12345", ["E1", "E2"], "2026-03-10 08:04", confidence=0.55)
+    assert flagged(two_towns) == {}
+    drive(two_towns, "苏A12345", ["E3"], "2026-03-10 08:10", confidence=0.9)
+    assert any("low confidence" in r for r in flagged(two_towns)["苏A12345"].reasons)

@@ -121,3 +121,15 @@ def test_a_vehicle_that_keeps_coming_back_and_circles_outranks_a_commuter(city: 
     commuter = [v for v in result.vehicles if v.plate == "苏A00001"][0]
     assert commuter.routine and commuter.visits == 10
     assert any("routine" in r for r in commuter.reasons)
+
+
+def test_a_night_taxis_misread_ghost_is_not_listed(nights: Store) -> None:
+    with ReadBatch(nights) as b:  # the night shift 苏N00002 is sometimes read as 苏M00002 (M and N confused)
+        for d in range(1, 13):
+            b.read("苏M00002", "C2", f"2026-03-{d:02d} 23:33")
+    q = NightQuery(period=period("2026-03-01 00:00", "2026-03-14 23:59:59"))
+    result = night_active(nights, q)
+    assert "苏M00002" not in [v.plate for v in result.vehicles]
+    assert result.misreads_left_out == 1
+    with_ghosts = night_active(nights, NightQuery(period=q.period, include_misreads=True))
+    assert "苏M00002" in [v.plate for v in with_ghosts.vehicles]

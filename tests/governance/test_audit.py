@@ -85,3 +85,24 @@ def test_concurrent_appends_from_threads_keep_the_chain_intact(store: Store) -> 
         t.join()
     result = verify(store)
     assert result.ok and result.entries == 80
+
+
+def test_an_import_and_its_audit_entry_are_stored_together_or_not_at_all(store: Store, tmp_path, monkeypatch) -> None:
+    from pingan.governance import audit as audit_module
+    from pingan.governance.audit import AuditUnavailable, audited_import
+
+    cameras = tmp_path / "cameras.csv"
+    cameras.write_text("camera_id,lon,lat\nK1,118.8,32.05\n", encoding="utf-8")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("audit disk full")
+
+    monkeypatch.setattr(audit_module, "_append", broken)
+    with pytest.raises(AuditUnavailable):
+        audited_import(store, ANALYST, "cameras", cameras)
+    assert store.con.execute("SELECT count(*) FROM cameras").fetchone() == (0,)
+    assert store.con.execute("SELECT count(*) FROM import_batches").fetchone() == (0,)
+    monkeypatch.undo()
+    report = audited_import(store, ANALYST, "cameras", cameras)
+    assert report.accepted == 1
+    assert store.con.execute("SELECT operation, touched FROM audit_log").fetchall() == [("import.cameras", 1)]

@@ -73,3 +73,13 @@ def test_a_damaged_backup_is_refused_and_the_store_untouched(aged: Store, tmp_pa
     with pytest.raises(BadInput, match="damaged"):
         restore(tmp_path / "bk", tmp_path / "restored.duckdb")
     assert not (tmp_path / "restored.duckdb").exists()
+
+
+def test_retention_prunes_the_copy_of_the_reads_in_the_time_index(aged: Store) -> None:
+    from pingan.anpr.time_index import TABLE, build_time_index
+
+    build_time_index(aged)
+    assert aged.con.execute(f"SELECT count(*) FROM {TABLE}").fetchone() == (3,)
+    plan = run_retention(aged, ADMIN, retention_days=365, today=date(2026, 11, 29))
+    assert plan.index_days_pruned == 1
+    assert aged.con.execute(f"SELECT plate FROM {TABLE}").fetchall() == [("苏A00003",)]

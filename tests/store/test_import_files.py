@@ -158,18 +158,18 @@ def test_lines_the_csv_reader_cannot_split_are_set_aside_with_their_row_numbers(
         "K1,2026-03-01 08:00:00,苏N00001\n"           # row 1 fine
         "K1,2026-03-01 08:00:00\n"                    # row 2 too few fields
         "K1,2026-03-01 08:00:00,苏N00003,x\n"         # row 3 too many fields
-        "K2,\"2026-03-01\n08:00:00\",苏N00004\n"       # row 4 a quoted line break: a bad time, not a bad line
+        "\"K\n2\",2026-03-01 08:00:00,苏N00004\n"       # row 4 a quoted line break: a bad camera, not a bad line
         "K2,2026-03-01 08:00:00,苏N00005\n"           # row 5 fine
         "K3,\"2026-03-01 08:00:00,苏N00006\n",        # row 6 a quote never closed
         encoding="utf-8")
     report = import_file(cameras, "reads", path)
     assert (report.rows_total, report.accepted, report.set_aside) == (6, 2, 4)
-    assert report.reasons == {"malformed CSV line": 3, "unparseable time": 1}
+    assert report.reasons == {"malformed CSV line": 3, "unknown camera": 1}
     aside = {r["row_number"]: r for r in list_set_aside(cameras, batch_id=report.batch_id)}
     assert aside[2]["reason"] == "malformed CSV line: too few fields"
     assert aside[2]["row"] == {"_line": "K1,2026-03-01 08:00:00"}
     assert aside[3]["reason"] == "malformed CSV line: too many fields"
-    assert aside[4]["reason"].startswith("unparseable time")
+    assert aside[4]["reason"].startswith("unknown camera: camera_id K\n2")
     assert aside[6]["reason"].startswith("malformed CSV line: a quote")
     assert sorted(r[4] for r in stored_reads(cameras)) == ["苏N00001", "苏N00005"]
 

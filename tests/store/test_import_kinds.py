@@ -70,7 +70,8 @@ def test_unknown_camera_columns_are_kept_in_extra(store: Store, tmp_path: Path) 
 def test_cameras_from_parquet_keep_their_types(store: Store, tmp_path: Path) -> None:
     report = import_file(store, "cameras", write_parquet(tmp_path, "cameras.parquet", CAMERAS))
     assert report.accepted == 3 and report.file_format == "parquet"
-    assert store.con.execute("SELECT lon FROM cameras ORDER BY camera_id").fetchall() == [(118.80,), (118.81,), (118.82,)]
+    lons = store.con.execute("SELECT lon FROM cameras ORDER BY camera_id").fetchall()
+    assert lons == [(118.80,), (118.81,), (118.82,)]
 
 
 # --- watchlist -----------------------------------------------------------------------------------------
@@ -97,7 +98,8 @@ def test_watchlist_plates_are_normalised_and_categories_split(store: Store, tmp_
     ).fetchall()
     assert stored == [
         ("priors", "苏A12345", "苏a·12345", "P1", ["burglary", "theft"], None, None),
-        ("wanted", "苏B54321", "苏Ｂ５４３２１", "P2", ["fraud", "robbery"], datetime(2026, 12, 30, 16, 0), "armed"),
+        ("wanted", "苏B54321", "苏Ｂ５４３２１", "P2", ["fraud", "robbery"], datetime(2026, 12, 30, 16, 0),
+         "armed"),
     ]
 
 
@@ -290,3 +292,11 @@ def test_grids_must_come_as_geojson_and_others_must_not(store: Store, tmp_path: 
 def test_a_feature_collection_without_grid_ids_is_a_bad_file(store: Store, tmp_path: Path) -> None:
     with pytest.raises(BadFile, match="lacks the required column grid_id"):
         import_file(store, "grids", write_geojson(tmp_path, [feature(square(118.8, 32.0), id="G1", level="police")]))
+
+
+def test_a_dispute_without_a_status_is_open(store: Store, tmp_path: Path) -> None:
+    row = {k: v for k, v in DISPUTE.items() if k != "status"}
+    report = import_file(store, "disputes", write_csv(tmp_path, "disputes.csv", [row]))
+    assert report.accepted == 1
+    assert store.con.execute("SELECT status FROM disputes").fetchall() == [("open",)]
+    assert count(store, "dispute_events") == 1

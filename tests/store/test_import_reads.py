@@ -28,8 +28,8 @@ def cameras(store: Store, tmp_path: Path) -> Store:
     return store
 
 
-SPELLINGS = ["苏N12345", "苏N·12345", "苏 N 12345", "苏Ｎ１２３４５", "苏n12345", "苏N-12345", "苏N.12345",
-             " 苏N12345 ", "苏N　12345"]
+SPELLINGS = ["苏N12345", "苏N·12345", "苏 N 12345", "苏Ｎ１２３４５", "苏n12345", "苏N-12345",
+             "苏N.12345", " 苏N12345 ", "苏N　12345"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
@@ -77,7 +77,8 @@ def test_parquet_times_naive_aware_and_text_are_all_understood(cameras: Store, t
     text = pa.table({"camera_id": ["K1"], "ts": ["2026-03-01 08:00:00"], "plate": ["苏N00003"],
                      "confidence": ["0.5"]})
     for i, table in enumerate((naive, aware, text)):
-        import_file(cameras, "reads", write_reads_parquet(tmp_path, table, name=f"r{i}.parquet"))  # type: ignore[arg-type]
+        path = write_reads_parquet(tmp_path, table, name=f"r{i}.parquet")  # type: ignore[arg-type]
+        import_file(cameras, "reads", path)
     got = {r[4]: r[2] for r in stored_reads(cameras)}
     assert got == {"苏N00001": datetime(2026, 3, 1, 0), "苏N00002": datetime(2026, 3, 1, 8),
                    "苏N00003": datetime(2026, 3, 1, 0)}
@@ -205,3 +206,10 @@ def test_the_report_reads_as_one_sentence_and_as_json(cameras: Store, tmp_path: 
     assert {"batch_id", "kind", "file", "file_format", "encoding", "rows_total", "accepted", "set_aside",
             "already_stored", "reasons", "seconds"} <= set(document)
     assert document["reasons"] == {"unknown camera": 1}
+
+
+def test_a_cursor_of_the_store_reads_local_times_in_the_deployment_zone(cameras: Store, tmp_path: Path) -> None:
+    # The API imports through a cursor, which does not inherit the connection's time zone.
+    cursor = Store(path=cameras.path, con=cameras.con.cursor(), timezone=cameras.timezone)
+    import_file(cursor, "reads", write_reads_csv(tmp_path, [make_read(t="2026-03-01 08:00:00")]))
+    assert stored_reads(cameras)[0][2:4] == (datetime(2026, 3, 1, 0, 0), date(2026, 3, 1))

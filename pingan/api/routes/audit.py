@@ -42,7 +42,7 @@ def audit_log(store: StoreDep, principal: CurrentUser, user: Text = None, action
               before: Annotated[int | None, Query(ge=1, description="only entries before this seq: stable pages "
                                                                      "while the log grows")] = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-              offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+              offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> dict[str, Any]:
     """Audit entries, newest first, filtered by user, action, operation (``*`` wildcard), outcome and time.
 
     Reading the log is itself recorded; to page through it without the pages shifting, pass the last
@@ -74,6 +74,8 @@ def audit_summary(store: StoreDep, principal: CurrentUser, since: Text = None, u
     rows = store.con.execute(
         "SELECT user_name, action, count(*), sum(touched), count(*) FILTER (WHERE outcome <> 'ok') "
         f"FROM audit_log{where} GROUP BY ALL ORDER BY user_name, action", params).fetchall()
+    record(store, principal.actor(), action="consultation", operation="audit.summary",
+           params={"since": since, "until": until}, touched=sum(r[2] for r in rows))
     return {"rows": [{"user": r[0], "action": r[1], "entries": r[2], "touched": int(r[3] or 0), "not_ok": r[4]}
                      for r in rows]}
 
@@ -83,5 +85,7 @@ def audit_verify(store: StoreDep, principal: CurrentUser) -> dict[str, Any]:
     """Is the audit chain intact? Names the first entry that was edited, removed or reordered."""
     principal.need("audit.read")
     result = verify(store)
+    record(store, principal.actor(), action="consultation", operation="audit.verify",
+           params={"intact": result.ok}, outcome="ok" if result.ok else "failed", touched=result.entries)
     return {"ok": result.ok, "entries": result.entries, "first_bad_seq": result.first_bad_seq,
             "problem": result.problem}

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from pingan.api.deps import CurrentUser, StoreDep
 from pingan.api.routes.tactics import library
 from pingan.errors import BadInput
+from pingan.governance.audit import record
 from pingan.store.db import Store
 from pingan.timeutil import iso_local, parse_time
 
@@ -47,4 +48,6 @@ def forecast_route(store: StoreDep, principal: CurrentUser,
     document["study_cells"] = len(cells)
     document["cells"] = cells[:top]
     document["max_score"] = max((c["score"] for c in cells), default=0.0)
+    record(store, principal.actor(), action="consultation", operation="forecast",
+           params={"as_of": as_of, "horizon": horizon, "model": model}, touched=int((cases["start"] < when).sum()))
     return document

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pingan.api.deps import CurrentUser, StoreDep
 from pingan.api.routes.tactics import NotAvailable, library
 from pingan.errors import NotFound
+from pingan.governance.audit import record
 from pingan.reports import basemap
 from pingan.store.db import Store
 from pingan.timeutil import iso_local, parse_time
@@ -83,6 +84,8 @@ def grids(store: StoreDep, principal: CurrentUser,
         props["score"] = grade.get("score") if grade else None
         props["reasons"] = grade.get("reasons", []) if grade else []
     collection["grading"] = {"available": note is None, "note": note}
+    record(store, principal.actor(), action="consultation", operation="grids.list",
+           params={"level": level}, touched=len(collection["features"]))
     return collection
 
 
@@ -111,6 +114,8 @@ def grid_detail(grid_id: str, store: StoreDep, principal: CurrentUser) -> dict[s
             note = "This grid has not been graded yet; grade the grids with `pingan grids grade --as-of DATE`."
     else:
         note = "Grid grading is not available in this installation yet."
+    record(store, principal.actor(), action="consultation", operation="grids.read",
+           params={"grid_id": grid_id}, touched=1 + len(disputes))
     return {"grid": props, "geometry": feature["geometry"], "officer": officer, "open_disputes": disputes,
             "history": history, "grading": {"available": note is None, "note": note}}
 
@@ -120,7 +125,7 @@ def disputes(store: StoreDep, principal: CurrentUser,
              status: Annotated[str | None, Query(pattern="^(open|mediating|resolved|escalated|unresolved)$")] = None,
              grid_id: Annotated[str | None, Query(max_length=64)] = None,
              limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-             offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+             offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> dict[str, Any]:
     """Disputes, newest first, a page at a time; ``status=unresolved`` for all not yet resolved."""
     principal.need("grids.read")
     where, args = [], []
@@ -145,4 +150,6 @@ def disputes(store: StoreDep, principal: CurrentUser,
         item = dict(zip(keys, row, strict=True))
         item["opened_at"], item["closed_at"] = iso_local(item["opened_at"]), iso_local(item["closed_at"])
         items.append(item)
+    record(store, principal.actor(), action="consultation", operation="disputes.list",
+           params={"status": status, "grid_id": grid_id}, touched=len(items))
     return {"total": total, "limit": limit, "offset": offset, "disputes": items}

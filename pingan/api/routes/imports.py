@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from pingan.api.deps import CurrentUser, StoreDep, StoreHolder
 from pingan.api.routes.tactics import NotAvailable, library
 from pingan.errors import BadInput, NotFound, PinganError
-from pingan.governance.audit import Actor, audited
+from pingan.governance.audit import Actor, audited_import, record
 from pingan.store.db import Store
 from pingan.timeutil import iso_local
 
@@ -95,11 +95,7 @@ def _run_import(holder: StoreHolder, job: ImportJob, path: Path, actor: Actor) -
             kwargs["progress"] = progress
         with holder.write_lock:
             job.state = "importing"
-            with audited(store, actor, action="collection", operation=f"import.{job.kind}",
-                         params={"file": job.filename, "kind": job.kind, "bytes": job.bytes},
-                         needs_purpose=False) as audit:
-                report = lib.import_file(store, job.kind, path, **kwargs)
-                audit.touched = int(getattr(report, "accepted", 0) or 0)
+            report = audited_import(store, actor, job.kind, path, **kwargs)
         job.report = report_json(report)
         job.state = "done"
     except PinganError as exc:
@@ -127,7 +123,7 @@ async def upload(request: Request, principal: CurrentUser,
     if kind not in KINDS:
         raise BadInput(f"The kind was '{kind}' but must be one of {', '.join(KINDS)}.")
     name = Path(filename).name
-    if not name or Path(name).suffix.lower() not in SUFFIXES:
+    if not name or "\x00" in name or Path(name).suffix.lower() not in SUFFIXES:
         raise BadInput(f"The file name '{filename}' must end in one of {', '.join(SUFFIXES)}, so its format is known.")
     library("pingan.store.importers", "Importing files", needs=("import_file",))  # say so before receiving a large file
     job = ImportJob(uuid.uuid4().hex[:12], kind, name, principal.user)
@@ -168,7 +164,7 @@ def job_status(job_id: str, request: Request, principal: CurrentUser) -> dict[st
 
 @router.get("")
 def batches(store: StoreDep, principal: CurrentUser, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-            offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+            offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> dict[str, Any]:
     """Import batches, newest first: what was accepted, set aside and already stored."""
     principal.need("data.import")
     total = store.con.execute("SELECT count(*) FROM import_batches").fetchone()[0]  # type: ignore[index]
@@ -184,13 +180,15 @@ def batches(store: StoreDep, principal: CurrentUser, limit: Annotated[int, Query
         item["file"] = Path(str(item["file"])).name
         item["started"], item["finished"] = iso_local(item["started"]), iso_local(item["finished"])
         out.append(item)
+    record(store, principal.actor(), action="consultation", operation="imports.list",
+           params={"offset": offset}, touched=len(out))
     return {"total": total, "limit": limit, "offset": offset, "batches": out}
 
 
 @router.get("/{batch_id}/set-aside")
 def set_aside(batch_id: int, store: StoreDep, principal: CurrentUser,
               limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-              offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+              offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> dict[str, Any]:
     """The rows of one batch set aside, with the reason for each, a page at a time."""
     principal.need("data.import")
     if not store.con.execute("SELECT 1 FROM import_batches WHERE batch_id = ?", [batch_id]).fetchone():
@@ -199,6 +197,8 @@ def set_aside(batch_id: int, store: StoreDep, principal: CurrentUser,
     rows = store.con.execute(
         "SELECT row_number, reason, row_json FROM set_aside WHERE batch_id = ? ORDER BY row_number LIMIT ? OFFSET ?",
         [batch_id, limit, offset]).fetchall()
+    record(store, principal.actor(), action="consultation", operation="imports.set_aside",
+           params={"batch_id": batch_id, "offset": offset}, touched=len(rows))
     return {"batch_id": batch_id, "total": total, "limit": limit, "offset": offset,
             "rows": [{"row": r[0], "reason": r[1], "values": json.loads(r[2])} for r in rows]}
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from pingan.api.deps import CurrentUser, StoreDep
+from pingan.governance.audit import record
 from pingan.kpi.indicators import KpiQuery, indicators, records
 from pingan.timeutil import iso_local, parse_duration, parse_time
 
@@ -31,7 +32,10 @@ def kpi_route(store: StoreDep, principal: CurrentUser, as_of: AsOf = None, perio
     Every number carries a ``ref``; GET /api/kpi/records with that ref (and the same as_of) lists its cases.
     """
     principal.need("grids.read")
-    return indicators(store, kpi_query(as_of, period, weeks, category)).to_json()
+    document = indicators(store, kpi_query(as_of, period, weeks, category)).to_json()
+    record(store, principal.actor(), action="consultation", operation="kpi",
+           params={"as_of": as_of, "period": period, "category": category})
+    return document
 
 
 @router.get("/records")
@@ -55,4 +59,6 @@ def kpi_records(store: StoreDep, principal: CurrentUser,
         cases.append({"case_id": cid, "category": category_, "lon": lon, "lat": lat, "start": iso_local(start),
                       "end": iso_local(end), "status": status, "reported_at": iso_local(reported),
                       "solved_at": iso_local(solved)})
+    record(store, principal.actor(), action="consultation", operation="kpi.records",
+           params={"ref": ref, "offset": offset}, touched=len(cases))
     return {"ref": ref, "total": len(ids), "limit": limit, "offset": offset, "cases": cases}

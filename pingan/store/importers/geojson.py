@@ -72,7 +72,11 @@ def stage_geojson(con: duckdb.DuckDBPyConnection, spec: KindSpec, path: Path, ta
         raise BadFile(f"Cannot read {path}: GeoJSON is UTF-8, but the bytes at offset {exc.start} are not; "
                       "save the file as UTF-8.") from None
     except json.JSONDecodeError as exc:
-        raise BadFile(f"The file {path} is not valid GeoJSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
+        raise BadFile(f"The file {path} is not valid GeoJSON: {exc.msg} at line {exc.lineno}, "
+                      f"column {exc.colno}.") from None
+    except RecursionError:
+        raise BadFile(f"The file {path} is nested too deeply to be GeoJSON; a FeatureCollection of Polygon "
+                      "or MultiPolygon features is expected.") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection" \
             or not isinstance(document.get("features"), list):
         what = document.get("type") if isinstance(document, dict) else type(document).__name__

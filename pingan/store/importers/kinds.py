@@ -164,7 +164,8 @@ DISPUTE_STATUSES = ("open", "mediating", "resolved", "escalated")
 PARTY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:#\-]{0,63}"
 PHONE_PATTERN = r"(\+?86)?1\d{10}"
 ID_CARD_PATTERN = r"\d{17}[\dXx]|\d{15}"
-_NOT_PSEUDONYM = (f"NOT regexp_full_match(x, {literal(PARTY_PATTERN)}) OR regexp_full_match(x, {literal(PHONE_PATTERN)}) "
+_NOT_PSEUDONYM = (f"NOT regexp_full_match(x, {literal(PARTY_PATTERN)}) "
+                  f"OR regexp_full_match(x, {literal(PHONE_PATTERN)}) "
                   f"OR regexp_full_match(x, {literal(ID_CARD_PATTERN)})")
 
 
@@ -185,14 +186,14 @@ def _dispute_events(con: Any, checked: str, batch_id: int, context: dict[str, An
 DISPUTES = KindSpec(
     kind="disputes",
     table="disputes",
-    description=("disputes: dispute_id, lon, lat, level, status, opened_at; optional closed_at (or status_at), "
-                 "category, parties (';'-separated pseudonymous ids), description, grid_id"),
+    description=("disputes: dispute_id, lon, lat, level, opened_at; optional status (open by default), closed_at "
+                 "(or status_at), category, parties (';'-separated pseudonymous ids), description, grid_id"),
     columns=(
         Column("dispute_id", required=True),
         Column("lon", "double", required=True),
         Column("lat", "double", required=True),
         Column("level", "lower", required=True),
-        Column("status", "lower", required=True),
+        Column("status", "lower"),
         Column("opened_at", "time", required=True),
         Column("closed_at", "time"),
         Column("status_at", "time"),
@@ -208,12 +209,13 @@ DISPUTES = KindSpec(
         Rule("resolved without closed_at", "status = 'resolved' AND coalesce(closed_at, status_at) IS NULL",
              "'a resolved dispute needs closed_at'"),
         Rule("status time before opened_at", "coalesce(status_at, closed_at) < opened_at",
-             "'the ' || status || ' time is before opened_at'"),
+             "'the ' || coalesce(status, 'open') || ' time is before opened_at'"),
         Rule("party is not a pseudonymous id", f"len(list_filter(parties, lambda x: {_NOT_PSEUDONYM})) > 0",
              f"'record parties by an id such as P1024, not ' || list_filter(parties, lambda x: {_NOT_PSEUDONYM})[1]"),
     ),
     stored={
-        "dispute_id": "dispute_id", "lon": "lon", "lat": "lat", "level": "level", "status": "status",
+        "dispute_id": "dispute_id", "lon": "lon", "lat": "lat", "level": "level",
+        "status": "coalesce(status, 'open')",
         "opened_at": _utc("opened_at"),
         "closed_at": f"CASE WHEN status = 'resolved' THEN {_utc('coalesce(closed_at, status_at)')} END",
         "category": "category", "parties": "parties", "description": "description", "grid_id": "grid_id",

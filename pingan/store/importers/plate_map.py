@@ -44,7 +44,8 @@ def build_plate_map(con: object, source_sql: str, name: str) -> None:
     ``source_sql`` selects one VARCHAR column ``raw``. ``prank`` is the plate's rank in sort order: the
     importers sort reads by it instead of by the string, which halves the cost of the sort.
     """
-    raw = con.sql(f"SELECT DISTINCT raw FROM ({source_sql}) WHERE raw IS NOT NULL").to_arrow_table()  # type: ignore[attr-defined]
+    distinct = f"SELECT DISTINCT raw FROM ({source_sql}) WHERE raw IS NOT NULL"
+    raw = con.sql(distinct).to_arrow_table()  # type: ignore[attr-defined]
     column = raw.column("raw").combine_chunks() if raw.num_rows else pa.array([], type=pa.string())
     plate = normalise_arrow(column)
     rank = pc.rank(plate, sort_keys="ascending", tiebreaker="dense") if len(plate) else \

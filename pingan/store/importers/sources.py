@@ -133,7 +133,8 @@ def _encoding_name(encoding: str) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise BadInput(f"The encoding '{encoding}' is not known; use a name such as utf-8, gb18030, gbk or big5.") from None
+        raise BadInput(f"The encoding '{encoding}' is not known; use a name such as utf-8, gb18030, gbk "
+                       "or big5.") from None
 
 
 def _utf8_error_offset(path: Path) -> int | None:
@@ -189,20 +190,21 @@ def _offset_of(exc: UnicodeDecodeError) -> int:
 
 # --- the header ----------------------------------------------------------------------------------------
 
-def _read_header(path: Path) -> tuple[list[str], str]:
-    """The header's column names and the delimiter, from a UTF-8 file."""
+def _read_header(path: Path, shown: Path) -> tuple[list[str], str]:
+    """The header's column names and the delimiter, from the UTF-8 file ``path`` (``shown`` in messages)."""
     with _open_bytes(path) as f:
         sample = f.read(SAMPLE_BYTES)
     text = sample.decode("utf-8", errors="replace").lstrip("\ufeff")
     if not text.strip():
-        raise BadFile(f"The file {path} is empty; a CSV file needs a header row naming its columns.")
+        raise BadFile(f"The file {shown} is empty; a CSV file needs a header row naming its columns.")
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first_line.count) if any(d in first_line for d in DELIMITERS) else ","
     reader = csv.reader(io.StringIO(text.lstrip("\r\n")), delimiter=delimiter, quotechar='"')
     try:
         names = next(reader)
     except (StopIteration, csv.Error) as exc:
-        raise BadFile(f"The header row of {path} cannot be read ({exc}); the first row must name the columns.") from None
+        raise BadFile(f"The header row of {shown} cannot be read ({exc}); the first row must name the "
+                      "columns.") from None
     return [n.strip() for n in names], delimiter
 
 
@@ -252,7 +254,8 @@ def _csv_reader(path: Path, names: list[str], delimiter: str, rejects: tuple[str
     sql = (f"read_csv({literal(str(path))}, auto_detect = false, header = true, delim = {literal(delimiter)}, "
            f"quote = '\"', escape = '\"', columns = {columns}, max_line_size = 8388608")
     if rejects:
-        sql += f", store_rejects = true, rejects_table = {literal(rejects[0])}, rejects_scan = {literal(rejects[1])}"
+        sql += (f", store_rejects = true, rejects_table = {literal(rejects[0])}, "
+                f"rejects_scan = {literal(rejects[1])}")
     return sql + ")"
 
 
@@ -345,7 +348,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, spec: KindSpec, path: Path, table:
         readable = to_utf8(chosen)
     else:
         hasher = sha256_in_background(path)
-    names_in_file, delimiter = _read_header(readable)
+    names_in_file, delimiter = _read_header(readable, path)
     names = canonical_names(spec, names_in_file, path)
     check_columns(spec, names, names_in_file, path)
     staged = Staged(table=table, format="csv", encoding=chosen, size=size, columns={n: "VARCHAR" for n in names},
