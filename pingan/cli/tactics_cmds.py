@@ -9,6 +9,7 @@ Without --start/--end a command looks at the last days of data and says so.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import click
@@ -24,8 +25,29 @@ from pingan.timeutil import parse_duration
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _keep_authorisation(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+    ctx.meta["pingan.authorisation"] = value
+
+
+def guard_old_reads(store: Any, ctx: Context, start: str | None, end: str | None, *, operation: str,
+                    default_days: int = 30, lookback: timedelta = timedelta(0)) -> None:
+    """Refuse (and audit) a period reaching past 90 days without a supervisor's authorisation."""
+    from pingan.anpr.tactic_common import resolve_period
+    from pingan.governance.purpose import check_old_reads
+
+    if not ctx.actor().purpose:
+        return  # the purpose is asked for first, by the audited call that follows
+    period = resolve_period(store, start, end, default_days=default_days)
+    ref = click.get_current_context().meta.get("pingan.authorisation")
+    check_old_reads(store, ctx.actor(store=store), period.window.start - lookback, ref, operation=operation)
+
+
 def period_options(func: F) -> F:
-    """``--start`` / ``--end``: ISO 8601 times, local time of the deployment unless an offset is given."""
+    """``--start`` / ``--end``: ISO 8601 times, local time of the deployment unless an offset is given;
+    ``--authorisation`` for periods reaching past 90 days."""
+    func = click.option("--authorisation", default=None, metavar="REF", expose_value=False,
+                        callback=_keep_authorisation,
+                        help="A supervisor's authorisation reference, needed for reads older than 90 days.")(func)
     func = click.option("--end", default=None, metavar="T", help="End of the period (default: end of the data).")(func)
     return click.option("--start", default=None, metavar="T",
                         help="Start of the period, e.g. 2026-03-01T00:00 (local time unless an offset is given).")(func)
@@ -109,6 +131,7 @@ def companions_command(ctx: Context, plate: str, start: str | None, end: str | N
     norm = plate_arg(plate)
     span = parse_duration(within, name="--within")
     with ctx.store() as store:
+        guard_old_reads(store, ctx, start, end, operation="anpr.companions")
         with audited(store, ctx.actor(), action="consultation", operation="anpr.companions",
                      params={"plate": norm, "start": start, "end": end, "within": within}) as audit:
             period = resolve_period(store, start, end)
@@ -161,6 +184,7 @@ def cloned_command(ctx: Context, start: str | None, end: str | None, max_kmh: fl
     rule = TravelRule(max_kmh=max_kmh, road_factor=road_factor, min_km=min_km)
     only = tuple(plate_arg(p) for p in plates) or None
     with ctx.store() as store:
+        guard_old_reads(store, ctx, start, end, operation="anpr.cloned", default_days=7)
         with audited(store, ctx.actor(), action="consultation", operation="anpr.cloned",
                      params={"start": start, "end": end, **rule.to_json(), "min_evidence": min_evidence,
                              "plates": list(only or [])}) as audit:
@@ -204,6 +228,7 @@ def trajectory_command(ctx: Context, plate: str, start: str | None, end: str | N
 
     norm = plate_arg(plate)
     with ctx.store() as store:
+        guard_old_reads(store, ctx, start, end, operation="anpr.trajectory")
         with audited(store, ctx.actor(), action="consultation", operation="anpr.trajectory",
                      params={"plate": norm, "start": start, "end": end}) as audit:
             period = resolve_period(store, start, end)
@@ -250,6 +275,7 @@ def stay_points_command(ctx: Context, plate: str, start: str | None, end: str | 
 
     norm = plate_arg(plate)
     with ctx.store() as store:
+        guard_old_reads(store, ctx, start, end, operation="anpr.stay_points")
         with audited(store, ctx.actor(), action="consultation", operation="anpr.stay_points",
                      params={"plate": norm, "start": start, "end": end}) as audit:
             period = resolve_period(store, start, end)
@@ -306,6 +332,7 @@ def night_active_command(ctx: Context, start: str | None, end: str | None, night
 
     night_start, night_end = _night_hours(night)
     with ctx.store() as store:
+        guard_old_reads(store, ctx, start, end, operation="anpr.night_active")
         with audited(store, ctx.actor(), action="consultation", operation="anpr.night_active",
                      params={"start": start, "end": end, "night": night, "top": top}) as audit:
             period = resolve_period(store, start, end)
@@ -351,6 +378,7 @@ def first_seen_command(ctx: Context, start: str | None, end: str | None, lookbac
     from pingan.anpr.tactic_common import resolve_period
 
     with ctx.store() as store:
+        guard_old_reads(store, ctx, start, end, operation="anpr.first_seen", default_days=1, lookback=parse_duration(lookback, name="--lookback"))
         with audited(store, ctx.actor(), action="consultation", operation="anpr.first_seen",
                      params={"start": start, "end": end, "lookback": lookback, "near": near}) as audit:
             period = resolve_period(store, start, end, default_days=1)
@@ -396,6 +424,7 @@ def loitering_command(ctx: Context, start: str | None, end: str | None, near: st
     with ctx.store() as store:
         if near is None and not cameras:
             raise BadInput("loitering needs an area: give --near LON,LAT (with --radius-km) or --camera ID.")
+        guard_old_reads(store, ctx, start, end, operation="anpr.loitering")
         with audited(store, ctx.actor(), action="consultation", operation="anpr.loitering",
                      params={"start": start, "end": end, "near": near}) as audit:
             period = resolve_period(store, start, end)
@@ -438,6 +467,7 @@ def plate_search_command(ctx: Context, pattern: str, start: str | None, end: str
     from pingan.anpr.tactic_common import resolve_period
 
     with ctx.store() as store:
+        guard_old_reads(store, ctx, start, end, operation="anpr.plate_search")
         with audited(store, ctx.actor(), action="consultation", operation="anpr.plate_search",
                      params={"pattern": pattern, "start": start, "end": end, "fuzzy": fuzzy, "near": near}) as audit:
             period = resolve_period(store, start, end)

@@ -14,7 +14,9 @@ try:
     from pingan.cli.tactics_cmds import COMMANDS, register
 except ImportError as exc:  # pingan.cli loads every capability's commands; one may be mid-build
     pytest.skip(f"pingan.cli does not load yet ({exc})", allow_module_level=True)
-from pingan.governance.audit import entries
+from pingan.governance.audit import Actor, entries
+from pingan.governance.purpose import authorise
+from pingan.governance.users import create_user
 from pingan.store.db import Store, open_store
 from tests.anpr.tactics_helpers import ReadBatch, make_camera
 
@@ -43,6 +45,10 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "pingan.duckdb"
     with open_store(path) as store:
         fill(store)
+        # the reads are older than 90 days: the commands need a supervisor's authorisation
+        create_user(store, "zhang", "supervisor", "a long enough passphrase")
+        ref = authorise(store, Actor("zhang", "supervisor"), "tactics tests")
+    (tmp_path / "ref").write_text(ref)
     return path
 
 
@@ -63,7 +69,8 @@ def fill(store: Store) -> None:
 
 def run(db: Path, *args: str, purpose: str | None = "case C1") -> click.testing.Result:
     base = ["--db", str(db)] + (["--purpose", purpose] if purpose else [])
-    return CliRunner().invoke(cli, [*base, *args], catch_exceptions=False)
+    ref = ["--authorisation", (db.parent / "ref").read_text()] if args and args[0] != "time-index" else []
+    return CliRunner().invoke(cli, [*base, *args, *ref], catch_exceptions=False)
 
 
 @pytest.mark.parametrize("args", [
