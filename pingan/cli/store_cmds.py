@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from pingan.errors import BadFile
 from pingan.cli.common import Context, emit_json, json_option, pass_context
 from pingan.governance.audit import audited_import, record
 from pingan.store.importers import KINDS
@@ -31,7 +32,7 @@ def import_command(ctx: Context, kind: str, file: Path, encoding: str | None, no
     Example: pingan import reads county/reads.parquet
     """
     if not file.exists():
-        raise click.BadParameter(f"there is no file {file}", param_hint="FILE")
+        raise BadFile(f"There is no file {file}; give the path of a {kind} file.")
     console = Console(stderr=True)
     show_bar = not no_progress and not as_json and console.is_terminal
     with ctx.store() as store:
