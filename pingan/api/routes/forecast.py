@@ -12,17 +12,10 @@ from pingan.api.deps import CurrentUser, StoreDep
 from pingan.api.routes.tactics import library
 from pingan.errors import BadInput
 from pingan.governance.audit import record
-from pingan.store.db import Store
+from pingan.forecast.store_cases import cases_frame
 from pingan.timeutil import iso_local, parse_time
 
 router = APIRouter(prefix="/api/forecast", tags=["forecast"])
-
-
-def cases_frame(store: Store) -> pd.DataFrame:
-    """The cases a forecast learns from: lon, lat, start (naive UTC), category."""
-    frame = store.con.execute("SELECT case_id, lon, lat, start_ts AS start, category FROM cases").df()
-    frame["start"] = pd.to_datetime(frame["start"])
-    return frame
 
 
 @router.get("")
