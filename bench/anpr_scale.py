@@ -29,11 +29,6 @@ DOC = ROOT / "docs" / "anpr_speed.md"
 CATEGORIES = ["cable_theft", "burglary", "theft", "vehicle_theft", "robbery", "drugs", "fraud", "assault"]
 
 
-def attach(store, reads_db: str) -> None:  # type: ignore[no-untyped-def]
-    store.con.execute(f"ATTACH '{reads_db}' AS city (READ_ONLY)")
-    store.con.execute("CREATE OR REPLACE TEMP VIEW reads AS SELECT * FROM city.reads")
-
-
 def build(wrapper: Path, reads_db: str, seed: int) -> list[str]:
     """The small store: cameras, cases and a watchlist over the big store's reads."""
     import numpy as np
@@ -70,33 +65,9 @@ def build(wrapper: Path, reads_db: str, seed: int) -> list[str]:
 
 
 def child(wrapper: str, reads_db: str, case_ids: list[str], groups: list[list[str]], top: int | None) -> None:
-    import resource
+    from bench.anpr_speed import child as timed
 
-    from pingan.anpr.collide import CollideQuery, collide
-    from pingan.anpr.suspects import SuspectQuery, suspects
-    from pingan.store.db import open_store
-
-    with open_store(wrapper, read_only=True) as store:
-        attach(store, reads_db)
-        suspects(store, SuspectQuery(case_id=case_ids[0], top=top))  # warm the file cache
-        times, seen = [], []
-        for cid in case_ids:
-            t0 = time.perf_counter()
-            result = suspects(store, SuspectQuery(case_id=cid, top=top))
-            times.append(time.perf_counter() - t0)
-            seen.append(result.vehicles_seen)
-        ctimes = []
-        for group in groups:
-            t0 = time.perf_counter()
-            collide(store, CollideQuery(case_ids=tuple(group), min_cases=2))
-            ctimes.append(time.perf_counter() - t0)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"suspects": times, "vehicles_seen": seen, "collide": ctimes, "rss_mb": rss_mb}))
-
-
-def quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    timed(wrapper, case_ids, groups, top, reads_db=reads_db)
 
 
 def main() -> None:
@@ -113,6 +84,7 @@ def main() -> None:
 
     import duckdb
 
+    from bench.anpr_speed import quantile
     from bench.county import machine
 
     wrapper = ROOT / "bench" / "out" / "scale.duckdb"

@@ -25,8 +25,12 @@ sys.path.insert(0, str(ROOT))
 DOC = ROOT / "docs" / "anpr_speed.md"
 
 
-def child(db: str, case_ids: list[str], groups: list[list[str]], top: int | None) -> None:
-    """Run in a subprocess: time suspects per case and collide per group; print JSON with peak RSS."""
+def child(db: str, case_ids: list[str], groups: list[list[str]], top: int | None,
+          reads_db: str | None = None) -> None:
+    """Run in a subprocess: time suspects per case and collide per group; print JSON with peak RSS.
+
+    With ``reads_db``, the reads come from that (attached, read-only) store instead.
+    """
     import resource
 
     from pingan.anpr.collide import CollideQuery, collide
@@ -34,6 +38,9 @@ def child(db: str, case_ids: list[str], groups: list[list[str]], top: int | None
     from pingan.store.db import open_store
 
     with open_store(db, read_only=True) as store:
+        if reads_db is not None:
+            store.con.execute(f"ATTACH '{reads_db}' AS city (READ_ONLY)")
+            store.con.execute("CREATE OR REPLACE TEMP VIEW reads AS SELECT * FROM city.reads")
         suspects(store, SuspectQuery(case_id=case_ids[0], top=top))  # warm the file cache
         times, seen = [], []
         for cid in case_ids:
