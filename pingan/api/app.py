@@ -138,12 +138,7 @@ def create_app(db: Path, *, limits: Limits | None = None) -> FastAPI:
                                                   "the error is logged."), status_code=500)
 
     for name in ROUTE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # a capability not built yet
-                continue
-            raise
+        module = importlib.import_module(name)
         limited = [PlateQueryLimit] if name in PLATE_QUERY_MODULES else []
         app.include_router(module.router, dependencies=limited)
 

@@ -49,13 +49,7 @@ def cli(ctx: click.Context, db: str | None, user: str | None, purpose: str | Non
 
 def _load_commands() -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # a capability not built yet
-                continue
-            raise
-        module.register(cli)
+        importlib.import_module(name).register(cli)
 
 
 _load_commands()
