@@ -20,9 +20,22 @@ FILES = {"cameras": "cameras.csv", "grids": "grids.geojson", "officers": "office
          "watchlist": "watchlist.csv", "cases": "cases.csv", "disputes": "disputes.csv", "reads": "reads.parquet"}
 
 
+def simulator_version() -> str:
+    """A digest of the simulator's source: a cached county is reused only by the code that made it."""
+    digest = hashlib.sha1()
+    for path in sorted((Path(__file__).parent.parent / "pingan" / "sim").glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def county(config: SimConfig) -> tuple[Path, Path]:
-    """The county folder and its imported store for ``config``, built once and cached under bench/out."""
-    key = hashlib.sha1(json.dumps(asdict(config), default=str, sort_keys=True).encode()).hexdigest()[:10]
+    """The county folder and its imported store for ``config``, built once and cached under bench/out.
+
+    The cache key covers the configuration and the simulator's source, so a changed simulator builds anew.
+    """
+    stamp = json.dumps(asdict(config), default=str, sort_keys=True) + simulator_version()
+    key = hashlib.sha1(stamp.encode()).hexdigest()[:10]
     folder = OUT / f"county-{config.vehicles}-{config.days}-{config.seed}-{config.misread_rate}-{key}"
     db = folder / "pingan.duckdb"
     if db.exists():
