@@ -1,5 +1,6 @@
 """Patterns of a whole fleet over a period: first appearance (首次入城), night activity (昼伏夜出),
-and vehicles that keep coming back to an area or circle within it (loitering).
+and vehicles that keep coming back to an area or circle within it (loitering, in
+:mod:`pingan.anpr.loitering`, re-exported here).
 
 Each runs as one aggregation over the period's reads with literal time bounds, then scores the small
 result in Python against what is normal for the city (or the area) in the same period.
@@ -16,6 +17,7 @@ import pandas as pd
 from scipy.stats import binom
 
 from pingan.anpr.area import Window
+from pingan.anpr.loitering import LoiterQuery, Loiterer, LoiterResult, loitering
 from pingan.anpr.tactic_common import (
     Period,
     misread_ghosts,
@@ -388,163 +390,6 @@ def route_sameness(night_reads: pd.DataFrame) -> float:
     if len(sets) < 2:
         return 1.0
     return float(np.mean([len(a & b) / len(a | b) for a, b in zip(sets[:-1], sets[1:], strict=True)]))
-
-
-# --- loitering ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LoiterQuery:
-    """Vehicles that keep coming back to an area (its cameras) or circle within it, over a period.
-
-    A *visit* is a run of reads at the area's cameras with no gap over ``visit_gap``. A visit *circles*
-    when the vehicle passes one camera again after ``min_circle`` or more, or reads ``circle_reads`` times.
-    """
-
-    period: Period
-    cameras: tuple[str, ...]
-    min_visits: int = 3
-    visit_gap: timedelta = timedelta(minutes=30)
-    min_circle: timedelta = timedelta(minutes=3)
-    circle_reads: int = 4
-    top: int | None = 50
-
-    def __post_init__(self) -> None:
-        if not self.cameras:
-            raise BadInput("The area has no cameras; choose a larger radius or another place.")
-        if self.min_visits < 1:
-            raise BadInput(f"--min-visits must be at least 1, not {self.min_visits}.")
-        if self.top is not None and self.top < 1:
-            raise BadInput(f"--top must be at least 1, not {self.top}.")
-
-
-@dataclass
-class Loiterer:
-    rank: int
-    plate: str
-    visits: int
-    days: int
-    circling_visits: int
-    reads: int
-    longest_visit_min: float
-    hours: list[int]
-    score: float
-    routine: bool
-    reasons: list[str]
-    supporting: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rank": self.rank, "plate": self.plate, "visits": self.visits, "days": self.days,
-            "circling_visits": self.circling_visits, "reads": self.reads,
-            "longest_visit_min": round(self.longest_visit_min, 1), "local_hours": self.hours,
-            "score": round(self.score, 3), "routine": self.routine, "reasons": self.reasons,
-            "reads_sample": self.supporting,
-        }
-
-
-@dataclass
-class LoiterResult:
-    query: LoiterQuery
-    vehicles_seen: int
-    vehicles: list[Loiterer]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "period": self.query.period.to_json(), "cameras": list(self.query.cameras),
-            "min_visits": self.query.min_visits, "vehicles_seen": self.vehicles_seen,
-            "vehicles": [v.to_json() for v in self.vehicles],
-        }
-
-
-def _visits(reads: pd.DataFrame, query: LoiterQuery) -> pd.DataFrame:
-    """One row per visit: plate, start, minutes, reads, circles (bool)."""
-    r = reads.sort_values(["plate", "ts"], kind="stable").reset_index(drop=True)
-    t = r["ts"].to_numpy().astype("datetime64[us]").astype(np.int64) / 1e6
-    new_plate = np.concatenate([[True], r["plate"].to_numpy()[1:] != r["plate"].to_numpy()[:-1]])
-    gap = np.concatenate([[np.inf], np.diff(t)])
-    r["visit"] = np.cumsum(new_plate | (gap > query.visit_gap.total_seconds()))
-    # a camera passed again after min_circle within one visit
-    r = r.sort_values(["visit", "camera_id", "ts"], kind="stable")
-    t2 = r["ts"].to_numpy().astype("datetime64[us]").astype(np.int64) / 1e6
-    same = np.concatenate([[False], (r["visit"].to_numpy()[1:] == r["visit"].to_numpy()[:-1])
-                           & (r["camera_id"].to_numpy()[1:] == r["camera_id"].to_numpy()[:-1])])
-    again = same & (np.concatenate([[0.0], np.diff(t2)]) >= query.min_circle.total_seconds())
-    r["again"] = again
-    g = r.groupby("visit")
-    visits = pd.DataFrame({
-        "plate": g["plate"].first(), "start": g["ts"].min(), "end": g["ts"].max(), "reads": g.size(),
-        "again": g["again"].any(),
-    })
-    visits["minutes"] = (visits["end"] - visits["start"]).dt.total_seconds() / 60.0
-    visits["circles"] = visits["again"] | (visits["reads"] >= query.circle_reads)
-    return visits.reset_index(drop=True)
-
-
-def loitering(store: Store, query: LoiterQuery) -> LoiterResult:
-    """Vehicles that keep coming back to the area or circle in it, most marked first.
-
-    The score is how rare the vehicle's number of visits is among the vehicles the area saw (−log10 of
-    the share with as many), plus one for each visit in which it circled. A vehicle that comes at the same
-    hour on most days (a commute, a school run) is marked routine and its visits count half.
-    """
-    window = query.period.window
-    reads = store.con.execute(
-        f"SELECT plate, camera_id, ts, confidence FROM reads WHERE {time_filter(window)} "
-        f"AND {_cameras_filter(query.cameras)}"
-    ).df()
-    if reads.empty:
-        return LoiterResult(query, 0, [])
-    visits = _visits(reads, query)
-    per = visits.groupby("plate").agg(visits=("start", "size"), circling=("circles", "sum"),
-                                      reads=("reads", "sum"), longest=("minutes", "max"))
-    seen = len(per)
-    counts = per["visits"].to_numpy()
-    # share of the area's vehicles with at least this many visits
-    sorted_counts = np.sort(counts)
-    at_least = (seen - np.searchsorted(sorted_counts, counts, side="left")) / seen
-    per["rarity"] = -np.log10(at_least)
-    listed = per[(per["visits"] >= query.min_visits) | (per["circling"] >= 1)]
-    visits = visits[visits["plate"].isin(listed.index)]
-    local_start = visits["start"] + utc_offset(window)
-    visits = visits.assign(hour=local_start.dt.hour, day=local_start.dt.date)
-    # routine: three or more visits, most of them starting in the same local hour, never circling
-    hour_counts = visits.groupby(["plate", "hour"]).size()
-    top_hour = hour_counts.groupby(level=0).max()
-    listed = listed.assign(
-        days=visits.groupby("plate")["day"].nunique(),
-        top_hour=hour_counts.groupby(level=0).idxmax().map(lambda ph: ph[1]),
-        routine=(listed["visits"] >= 3) & (top_hour / listed["visits"] >= 0.7) & (listed["circling"] == 0),
-    )
-    listed["score"] = listed["rarity"] * np.where(listed["routine"], 0.5, 1.0) + listed["circling"]
-    listed = listed.assign(_neg=-listed["score"], _negv=-listed["visits"])
-    listed = listed.sort_index(kind="stable").sort_values(["_neg", "_negv"], kind="stable")
-    if query.top is not None:
-        listed = listed.head(query.top)
-    hours = visits.groupby("plate")["hour"].agg(lambda h: sorted(set(h)))
-    out: list[Loiterer] = []
-    for plate, row in listed.iterrows():
-        reasons = [f"{int(row.visits)} visit(s) to the area on {int(row.days)} day(s); "
-                   f"{at_least_text(float(row.rarity))} of the vehicles seen here came as often"]
-        if row.circling:
-            reasons.append(f"circled or lingered in {int(row.circling)} visit(s) (passed a camera again, or "
-                           f"{query.circle_reads}+ reads); longest visit {row.longest:.0f} min")
-        if row.routine:
-            reasons.append(f"comes at the same hour ({int(row.top_hour):02d}h) on most visits: looks like a routine")
-        out.append(Loiterer(0, str(plate), int(row.visits), int(row.days), int(row.circling), int(row.reads),
-                            float(row.longest), hours[plate], float(row.score), bool(row.routine), reasons))
-    for rank, v in enumerate(out, start=1):
-        v.rank = rank
-    by_plate = {p: g for p, g in reads[reads["plate"].isin([v.plate for v in out])].groupby("plate")}
-    for v in out:
-        g = by_plate[v.plate].sort_values("ts")
-        v.supporting = reads_json(g.assign(plate_raw=None), 20)
-    return LoiterResult(query, seen, out)
-
-
-def at_least_text(rarity: float) -> str:
-    share = 10 ** (-rarity)
-    return f"{share:.1%}" if share >= 0.001 else "under 0.1%"
 
 
 __all__ = [

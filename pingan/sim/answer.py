@@ -6,18 +6,20 @@ the cameras used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pingan.plates import normalise
 from pingan.sim.config import SimConfig
 from pingan.sim.crimes import CaseRow
 from pingan.sim.files import Clock
+from pingan.sim.loiterers import Loiterer
 from pingan.sim.network import RoadNetwork
 from pingan.sim.offenders import Plan
 from pingan.sim.pairs import Clone, Companion
 from pingan.sim.platebook import VEHICLE_TYPES, PlateBook
-from pingan.sim.population import Population
+from pingan.sim.population import Behaviour, Population
+from pingan.sim.projection import LocalProjection
 from pingan.sim.routes import Zones
 from pingan.sim.truth import NIGHT_END_H, NIGHT_START_H, Truth
 from pingan.sim.watchlist import WatchEntry
@@ -39,6 +41,8 @@ class KeyInputs:
     zones: Zones
     net: RoadNetwork
     stats: dict[str, int]
+    loiterers: list[Loiterer] = field(default_factory=list)
+    proj: LocalProjection | None = None
 
 
 def build_answer_key(k: KeyInputs) -> dict[str, Any]:
@@ -92,6 +96,13 @@ def build_answer_key(k: KeyInputs) -> dict[str, Any]:
     residents = range(k.pop.n_residents)
     newcomers = sorted(plate(v) for v in residents
                        if k.pop.active_from[v] >= newcomer_day and k.truth.first_day[v] >= newcomer_day)
+    day = k.clock.day
+    # every vehicle first read on or after the newcomer day (plate ids: a clone's copy shares its victim's)
+    first_appearances = sorted(
+        ({"plate": plate(v), "kind": _first_kind(k, v, newcomer_day),
+          "first_day": day(int(k.truth.first_day[v]) * 86400).isoformat(), "reads": int(k.truth.total[v])}
+         for v in range(len(k.truth.first_day)) if k.truth.first_day[v] >= newcomer_day),
+        key=lambda e: (e["first_day"], e["plate"]))
     return {
         "seed": k.config.seed,
         "config": k.config.to_dict(),
@@ -106,9 +117,40 @@ def build_answer_key(k: KeyInputs) -> dict[str, Any]:
         "newcomers": newcomers,
         "newcomer_after_day": newcomer_day,
         "newcomer_after_date": k.clock.day(newcomer_day * 86400).isoformat(),
+        "first_appearances": first_appearances,
+        "first_appearances_rule": "every vehicle whose first read in the county (as the vehicle, whatever the "
+                                  "cameras read) is on or after newcomer_after_date; kind: newcomer (a resident who "
+                                  "starts driving then), resident (a resident not driven before then), visitor; "
+                                  "reads: all its reads in the period, misread or not",
+        "loiterers": _loiterers(k, plate),
         "background_cases": [c.case_id for c in k.cases if c.planted < 0],
         "stats": k.stats,
     }
+
+
+def _first_kind(k: KeyInputs, vehicle: int, newcomer_day: int) -> str:
+    if k.pop.behaviour[vehicle] == Behaviour.VISITOR:
+        return "visitor"
+    return "newcomer" if k.pop.active_from[vehicle] >= newcomer_day else "resident"
+
+
+def _loiterers(k: KeyInputs, plate: _Plates) -> list[dict[str, Any]]:
+    out = []
+    day = k.clock.day
+    for lo, seen in zip(k.loiterers, k.truth.loiterer_days, strict=True):
+        assert k.proj is not None
+        lon, lat = k.proj.to_lonlat(lo.x, lo.y)
+        out.append({
+            "plate": plate(lo.vehicle),
+            "kind": lo.kind,
+            "area": {"lon": float(lon), "lat": float(lat), "radius_km": lo.radius_km,
+                     "place": k.net.places[k.zones.place[lo.zone]], "kind": lo.area_kind,
+                     "cameras": int(len(lo.cameras)), "residents": lo.residents},
+            "days": [day(d * 86400).isoformat() for d in lo.days],
+            "circling_days": [day(d * 86400).isoformat() for d in lo.circling_days],
+            "days_seen": [day(d * 86400).isoformat() for d in sorted(seen)],
+        })
+    return sorted(out, key=lambda e: e["plate"])
 
 
 class _Plates:

@@ -95,7 +95,7 @@ def plant_companions(rng: np.random.Generator, config: SimConfig, pop: Populatio
 
 
 def follow(trips: Trips, pairs: list[Companion], day: int, routes: RouteTable,
-           busy_until: np.ndarray) -> Trips:
+           busy_until: np.ndarray, last_zone: np.ndarray | None = None) -> Trips:
     """Trips of the day with each together-day follower driving its leader's trips, seconds behind."""
     together = [p for p in pairs if p.days[day] and np.any(trips.vehicle == p.leader)]
     if not together:
@@ -108,12 +108,15 @@ def follow(trips: Trips, pairs: list[Companion], day: int, routes: RouteTable,
         copy.depart = copy.depart + p.lag_s[day]
         copy.fixed = np.ones(len(copy), dtype=bool)
         copies.append(copy)
-        busy_until[p.follower] = float(np.max(copy.depart + copy.seconds(routes)))
+        end = copy.depart + copy.seconds(routes)
+        busy_until[p.follower] = float(np.max(end))
+        if last_zone is not None:
+            last_zone[p.follower] = int(copy.dest[int(np.argmax(end))])
     return Trips.concat(copies)
 
 
 def mirror(rng: np.random.Generator, trips: Trips, clones: list[Clone], pop: Population, shops: RowSampler,
-           routes: RouteTable, busy_until: np.ndarray) -> Trips:
+           routes: RouteTable, busy_until: np.ndarray, last_zone: np.ndarray | None = None) -> Trips:
     """Trips of the day with each clone driving at its victim's hours between its own places."""
     active = [c for c in clones if np.any(trips.vehicle == c.victim)]
     if not active:
@@ -137,5 +140,8 @@ def mirror(rng: np.random.Generator, trips: Trips, clones: list[Clone], pop: Pop
         copy.depart = copy.depart + rng.uniform(-180.0, 180.0)
         copy.fixed = np.ones(len(copy), dtype=bool)
         parts.append(copy)
-        busy_until[c.clone] = float(np.max(copy.depart + copy.seconds(routes)))
+        end = copy.depart + copy.seconds(routes)
+        busy_until[c.clone] = float(np.max(end))
+        if last_zone is not None:
+            last_zone[c.clone] = int(copy.dest[int(np.argmax(end))])
     return Trips.concat(parts)

@@ -25,6 +25,7 @@ from pingan.sim.disputes import make_disputes
 from pingan.sim.files import (Clock, camera_lonlat, write_cameras, write_cases, write_disputes, write_officers,
                               write_watchlist)
 from pingan.sim.grids import grids_geojson, make_grids
+from pingan.sim.loiterers import plant_loiterers
 from pingan.sim.network import build_network
 from pingan.sim.offenders import plant_offences
 from pingan.sim.pairs import follow, mirror, plant_clones, plant_companions
@@ -40,7 +41,8 @@ from pingan.sim.watchlist import make_watchlist
 from pingan.sim.writer import ReadsWriter
 
 # Random stream numbers (never reuse one for another purpose: it would change every county).
-_WORLD, _PEOPLE, _PLANT, _CRIME, _WATCH, _GRIDS, _TRIPS, _CAMERAS, _CLONES = 1, 2, 3, 4, 5, 6, 100, 200, 300
+_WORLD, _PEOPLE, _PLANT, _CRIME, _WATCH, _GRIDS, _LOITER = 1, 2, 3, 4, 5, 6, 7
+_TRIPS, _CAMERAS, _CLONES = 100, 200, 300
 
 
 @dataclass
@@ -104,6 +106,7 @@ def simulate(out_dir: Path, config: SimConfig | None = None) -> SimResult:
     clones = plant_clones(plant_rng, config, pop, zones, used)
     companions = plant_companions(plant_rng, config, pop, used)
     plan = plant_offences(plant_rng, config, pop, zones, routes, cams, used)
+    loiterers = plant_loiterers(rng(_LOITER), config, pop, zones, routes, cams, plan)
     book = make_platebook(pop.codes, pop.plate_id, pop.colour, pop.vehicle_type)
     watch = make_watchlist(rng(_WATCH), config, pop, plan)
     crime_rng = rng(_CRIME)
@@ -134,7 +137,8 @@ def simulate(out_dir: Path, config: SimConfig | None = None) -> SimResult:
     # --- traffic, a day at a time ----------------------------------------------------------------
     cam_lon, cam_lat = camera_lonlat(cams, proj)
     scene_lon, scene_lat = proj.to_lonlat(plan.scene_xy()[:, 0], plan.scene_xy()[:, 1])
-    truth = Truth(pop.plate_id, cams, (cam_lon, cam_lat), plan, np.column_stack([scene_lon, scene_lat]))
+    truth = Truth(pop.plate_id, cams, (cam_lon, cam_lat), plan, np.column_stack([scene_lon, scene_lat]),
+                  loiterers)
     for fmt, name in (("parquet", "reads.parquet"), ("csv", "reads.csv")):
         if config.reads_format not in (fmt, "both"):
             (out_dir / name).unlink(missing_ok=True)  # a stale file from an earlier run would contradict the key
@@ -145,6 +149,7 @@ def simulate(out_dir: Path, config: SimConfig | None = None) -> SimResult:
     planted_day = (planted.depart // DAY_S).astype(np.int64)
     scene_xy, force = plan.scene_xy(), plan.force_misread()
     busy = np.full(pop.n, -np.inf)
+    last_zone = np.full(pop.n, -1, dtype=np.int32)
     carry = ReadBatch.empty()
     companion_days: dict[int, int] = {}
     stats = {"passes": 0, "trips": 0}
@@ -158,12 +163,12 @@ def simulate(out_dir: Path, config: SimConfig | None = None) -> SimResult:
         next_tour = int(trips.tour.max()) + 1 if len(trips) else next_tour
         trips = drop_blocked_tours(trips, routes, plan.blocks)
         trips = Trips.concat([trips, planted.take(np.flatnonzero(planted_day == day))])
-        trips = settle(trips, routes, busy)
+        trips = settle(trips, routes, busy, last_zone)
         for p in companions:
             if p.days[day] and np.any(trips.vehicle == p.leader):
                 companion_days[p.follower] = companion_days.get(p.follower, 0) + 1
-        trips = follow(trips, companions, day, routes, busy)
-        trips = mirror(rng(_CLONES, day), trips, clones, pop, dest.shop, routes, busy)
+        trips = follow(trips, companions, day, routes, busy, last_zone)
+        trips = mirror(rng(_CLONES, day), trips, clones, pop, dest.shop, routes, busy, last_zone)
         observe_rng = rng(_CAMERAS, day)
         passes = expand(trips, routes, observe_rng)
         batch = observe(passes, trips, observe_rng, cams, pop.codes, pop.vehicle_type, rates, scene_xy, force)
@@ -190,6 +195,7 @@ def simulate(out_dir: Path, config: SimConfig | None = None) -> SimResult:
 
     key = build_answer_key(KeyInputs(
         config=config, plan=plan, clones=clones, companions=companions, companion_days=companion_days, pop=pop,
+        loiterers=loiterers, proj=proj,
         book=book, watchlist=watch, cases=cases, truth=truth, clock=clock, zones=zones, net=net,
         stats={"trips": stats["trips"], "passes": stats["passes"], "reads": truth.reads, "misreads": truth.misreads,
                "misread_share": round(truth.misreads / max(truth.reads, 1), 5)},

@@ -129,28 +129,54 @@ def build_tours(rng: np.random.Generator, routes: RouteTable, vehicle: np.ndarra
     return Trips.make(vehicle[tour], prev, nxt, depart, factor, tour + first_tour)
 
 
-def no_overlap(trips: Trips, routes: RouteTable, busy_until: np.ndarray) -> tuple[Trips, np.ndarray]:
+def no_overlap(trips: Trips, routes: RouteTable, busy_until: np.ndarray,
+               last_zone: np.ndarray | None = None) -> tuple[Trips, np.ndarray]:
     """Trips with departures pushed back so that a vehicle never starts a trip before ending the last.
 
-    ``busy_until`` holds, per vehicle, when its last trip (from earlier days) ends; it is updated.
-    Returns the trips sorted by (vehicle, departure) and the planned departure before the push.
+    A vehicle drives its tours one after the other, in the order they were meant to start: a tour
+    (home → stops → home) is finished before the next begins, even when pushing it back makes it end
+    after the next one was meant to start; interleaving their trips would make the car leave home while
+    it is still at a shop across town. ``trips`` must hold each tour's trips together and in order, as
+    every builder makes them. A trip that starts somewhere other than where the vehicle's last trip
+    ended (a visitor coming back in at another entrance) first needs the time to get there.
+
+    ``busy_until`` holds, per vehicle, when its last trip (from earlier days) ends, and ``last_zone``
+    (optional) where it ended (-1: anywhere); both are updated. Returns the trips sorted by vehicle and
+    tour start, and the planned departure before the push.
     """
-    # One int64 key (vehicle, then departure to the second) sorts faster than a lexsort of two columns.
-    key = trips.vehicle.astype(np.int64) << 32 | (trips.depart + 30 * DAY_S).astype(np.int64)
+    n = len(trips)
+    if n == 0:
+        return trips, trips.depart.copy()
+    vehicle, tour = trips.vehicle, trips.tour
+    run = np.flatnonzero(np.r_[True, (vehicle[1:] != vehicle[:-1]) | (tour[1:] != tour[:-1])])
+    tour_start = np.repeat(np.minimum.reduceat(trips.depart, run), np.diff(np.r_[run, n]))
+    # One int64 key (vehicle, then tour start to the second) sorts faster than a lexsort of two columns;
+    # the stable sort keeps each tour's trips together and in order, even when two tours start in one second.
+    key = vehicle.astype(np.int64) << 32 | (tour_start + 30 * DAY_S).astype(np.int64)
     trips = trips.take(np.argsort(key, kind="stable"))
     planned = trips.depart.copy()
-    if len(trips) == 0:
-        return trips, planned
     vehicle = trips.vehicle
     first = np.r_[True, vehicle[1:] != vehicle[:-1]]
+    last = np.r_[vehicle[1:] != vehicle[:-1], True]
+    seconds = trips.seconds(routes)
+    # Getting from where the last trip ended to where the next starts, unseen (0 when it starts there).
+    elsewhere = np.r_[(trips.dest[:-1] != trips.origin[1:]) & ~last[:-1], False]
+    reposition = np.zeros(n)
+    reposition[elsewhere] = routes.seconds[trips.dest[:-1][elsewhere[:-1]], trips.origin[1:][elsewhere[:-1]]]
     x = trips.depart.copy()
-    x[first] = np.maximum(x[first], busy_until[vehicle[first]] + MIN_GAP_S)
-    step = trips.seconds(routes) + MIN_GAP_S
+    ready = busy_until[vehicle[first]] + MIN_GAP_S
+    if last_zone is not None:
+        was = last_zone[vehicle[first]]
+        moved = (was >= 0) & (was != trips.origin[first])
+        ready[moved] += routes.seconds[was[moved], trips.origin[first][moved]]
+    x[first] = np.maximum(x[first], ready)
+    step = seconds + MIN_GAP_S + reposition
     before = exclusive_cumsum_by_group(step, vehicle)
     trips.depart = cummax_by_group(x - before, vehicle) + before
-    last = np.r_[vehicle[1:] != vehicle[:-1], True]
-    end = trips.depart + trips.seconds(routes)
+    end = trips.depart + seconds
     busy_until[vehicle[last]] = end[last]
+    if last_zone is not None:
+        last_zone[vehicle[last]] = trips.dest[last]
     return trips, planned
 
 
@@ -182,17 +208,20 @@ def drop_blocked_tours(trips: Trips, routes: RouteTable, blocks: list[tuple[int,
     return trips.take(np.flatnonzero(~np.isin(trips.tour, np.array(sorted(dropped)))))
 
 
-def settle(trips: Trips, routes: RouteTable, busy_until: np.ndarray) -> Trips:
+def settle(trips: Trips, routes: RouteTable, busy_until: np.ndarray, last_zone: np.ndarray | None = None) -> Trips:
     """:func:`no_overlap`, making sure planted (fixed) trips keep their exact times.
 
     When an earlier ordinary tour would push a fixed trip back, that tour is dropped instead.
     """
     for _ in range(5):
         busy = busy_until.copy()
-        out, planned = no_overlap(trips, routes, busy)
+        zone = last_zone.copy() if last_zone is not None else None
+        out, planned = no_overlap(trips, routes, busy, zone)
         moved = out.fixed & (np.abs(out.depart - planned) > 1e-3)
         if not moved.any():
             busy_until[:] = busy
+            if last_zone is not None and zone is not None:
+                last_zone[:] = zone
             return out
         out.depart = planned
         bad = np.unique(out.vehicle[moved])
@@ -202,9 +231,14 @@ def settle(trips: Trips, routes: RouteTable, busy_until: np.ndarray) -> Trips:
             early |= (out.vehicle == v) & ~out.fixed & (planned < t)
         if not early.any():
             busy_until[bad] = -np.inf  # yesterday's late trip: let the planted trip win
+            if last_zone is not None:
+                last_zone[bad] = -1
         tours = np.unique(out.tour[early])
         trips = out.take(np.flatnonzero(~(np.isin(out.tour, tours) & ~out.fixed)))
     busy = busy_until.copy()
-    out, _ = no_overlap(trips, routes, busy)
+    zone = last_zone.copy() if last_zone is not None else None
+    out, _ = no_overlap(trips, routes, busy, zone)
     busy_until[:] = busy
+    if last_zone is not None and zone is not None:
+        last_zone[:] = zone
     return out

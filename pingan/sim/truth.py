@@ -2,7 +2,7 @@
 
 Per plate: how many reads, how many at night (22:00–06:00 local), the first day it was seen.
 Per planted offence: the offender's reads within 5 km of the scene during the case window widened by
-2 h — how many, and how many of them misread.
+2 h — how many, and how many of them misread. Per loiterer: the days its area's cameras read it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 
 from pingan.geo import geodesic_km
 from pingan.sim.cameras import CameraSet
+from pingan.sim.loiterers import Loiterer
 from pingan.sim.offenders import Plan
 from pingan.sim.readgen import ReadBatch
 from pingan.sim.trips import DAY_S
@@ -25,7 +26,7 @@ class Truth:
     """Running tallies over the written reads."""
 
     def __init__(self, plate_id: np.ndarray, cams: CameraSet, camera_lonlat: tuple[np.ndarray, np.ndarray],
-                 plan: Plan, scene_lonlat: np.ndarray) -> None:
+                 plan: Plan, scene_lonlat: np.ndarray, loiterers: list[Loiterer] | None = None) -> None:
         self.plate_id = plate_id
         n = int(plate_id.max()) + 1 if len(plate_id) else 0
         self.total = np.zeros(n, dtype=np.int64)
@@ -40,6 +41,9 @@ class Truth:
         self.near_misreads = np.zeros(len(plan.offences), dtype=np.int64)
         self.reads = 0
         self.misreads = 0
+        self.loiterers = loiterers or []
+        self.loiterer_vehicles = np.array([lo.vehicle for lo in self.loiterers], dtype=np.int64)
+        self.loiterer_days: list[set[int]] = [set() for _ in self.loiterers]
 
     def add(self, batch: ReadBatch) -> None:
         """Tally reads of one written batch (one calendar day, or the tail after the period)."""
@@ -65,6 +69,10 @@ class Truth:
             rows = rows[geodesic_km(self.cam_lon[cam], self.cam_lat[cam], lon, lat) <= SCENE_RADIUS_KM]
             self.near_reads[o.index] += len(rows)
             self.near_misreads[o.index] += int((batch.misread_row[rows] >= 0).sum())
+        mine = np.flatnonzero(np.isin(batch.vehicle, self.loiterer_vehicles))
+        for k, lo in enumerate(self.loiterers):
+            rows = mine[(batch.vehicle[mine] == lo.vehicle) & np.isin(batch.camera[mine], lo.cameras)]
+            self.loiterer_days[k].update((batch.t[rows] // DAY_S).astype(np.int64).tolist())
 
     def night_active(self, min_reads: int = 8, min_share: float = 0.6) -> np.ndarray:
         """Plate ids whose reads are mostly at night."""

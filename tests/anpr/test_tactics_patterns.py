@@ -123,6 +123,63 @@ def test_a_vehicle_that_keeps_coming_back_and_circles_outranks_a_commuter(city: 
     assert any("routine" in r for r in commuter.reasons)
 
 
+def test_a_loiterer_outranks_the_people_who_live_work_or_commute_by_the_area(city: Store) -> None:
+    """The bank's regulars pass its cameras more often than the loiterer does; only the loiterer comes there
+    from elsewhere, at no fixed hour, stops a while and drives round it."""
+    area = ("BANK", "BANK2")
+    with ReadBatch(city) as b:
+        for d in range(2, 14):
+            day = f"2026-03-{d:02d}"
+            weekday = datetime.fromisoformat(day).weekday() < 5
+            # lives by the bank: out past it every morning, home past it every evening, a shop some nights
+            b.drive("苏A10001", ["BANK", "C1", "C2"], f"{day} 07:50", minutes_apart=12)
+            b.drive("苏A10001", ["C2", "C1", "BANK"], f"{day} 17:40", minutes_apart=12)
+            if d % 3 == 0:
+                b.drive("苏A10001", ["BANK", "BANK2"], f"{day} 19:30", minutes_apart=2)
+                b.drive("苏A10001", ["BANK2", "BANK"], f"{day} 20:10", minutes_apart=2)
+            # commutes through it, from home by C6 to work by C3, on working days at the same hours
+            if weekday:
+                for cam, hhmm in (("C6", "07:10"), ("BANK2", "07:40"), ("BANK", "07:41"), ("C3", "08:05"),
+                                  ("C3", "17:20"), ("BANK", "17:44"), ("BANK2", "17:45"), ("C6", "18:15")):
+                    b.read("苏A10002", cam, f"{day} {hhmm}")
+            # a taxi: stops all over the city all day, by the bank too now and then
+            for k, cam in enumerate(["C1", "C3", "C5", "C2", "C4", "C6", "C1", "C3", "C5", "C2"]):
+                b.read("苏T10003", cam, f"{day} {7 + k:02d}:{(7 * d) % 50:02d}")
+            if d % 2 == 0:
+                b.read("苏T10003", "BANK", f"{day} {7 + d % 9:02d}:{(7 * d) % 50 + 5:02d}")
+            # the loiterer: home by C4, work by C5; some days it drives to the bank at odd hours
+            b.drive("苏E10004", ["C4", "C5"], f"{day} 08:00", minutes_apart=6)
+            b.drive("苏E10004", ["C5", "C4"], f"{day} 17:00", minutes_apart=6)
+        for day, hhmm, circle in (("03", "10:05", False), ("05", "14:40", True), ("06", "20:15", False),
+                                  ("09", "11:30", False), ("11", "19:10", True), ("13", "15:25", False)):
+            start = datetime.fromisoformat(f"2026-03-{day} {hhmm}")
+            b.read("苏E10004", "C4", start)
+            arrive = start + timedelta(minutes=35)
+            if circle:
+                b.drive("苏E10004", ["BANK", "BANK2", "BANK", "BANK2", "BANK"], arrive, minutes_apart=4)
+                leave = arrive + timedelta(minutes=40)
+            else:
+                b.read("苏E10004", "BANK", arrive)
+                leave = arrive + timedelta(minutes=25)
+            b.read("苏E10004", "BANK2", leave)
+            b.read("苏E10004", "C4", leave + timedelta(minutes=28))
+    q = LoiterQuery(period=period("2026-03-02 00:00", "2026-03-13 23:59"), cameras=area, min_visits=2)
+    result = loitering(city, q)
+    by_plate = {v.plate: v for v in result.vehicles}
+    assert result.vehicles[0].plate == "苏E10004"
+    loiterer = by_plate["苏E10004"]
+    assert loiterer.circling_visits == 2 and loiterer.stops_here == 6
+    assert any("stopped just after passing" in r for r in loiterer.reasons)
+    resident = by_plate["苏A10001"]
+    assert resident.visits > loiterer.visits and resident.lives_or_works_here and resident.stops_here == 0
+    assert any("lives or works by the area" in r for r in resident.reasons)
+    commuter = by_plate["苏A10002"]
+    assert commuter.visits > loiterer.visits and commuter.stops_here == 0
+    taxi = by_plate["苏T10003"]
+    assert taxi.score < loiterer.score / 2
+    assert result.to_json()["vehicles"][0]["stops_here"] == loiterer.stops_here
+
+
 def test_a_night_taxis_misread_ghost_is_not_listed(nights: Store) -> None:
     with ReadBatch(nights) as b:  # the night shift 苏N00002 is sometimes read as 苏M00002 (M and N confused)
         for d in range(1, 13):

@@ -104,6 +104,46 @@ def test_newcomers_are_first_seen_late(reads: pd.DataFrame, key: dict[str, Any])
     assert (first.dt.date.astype(str) >= key["newcomer_after_date"]).all()
 
 
+def test_first_appearances_list_every_vehicle_first_seen_after_the_look_back(reads: pd.DataFrame,
+                                                                            key: dict[str, Any]) -> None:
+    after = key["newcomer_after_date"]
+    firsts = {e["plate"]: e for e in key["first_appearances"]}
+    assert {e["kind"] for e in firsts.values()} == {"newcomer", "resident", "visitor"}
+    assert {p for p, e in firsts.items() if e["kind"] == "newcomer"} == set(key["newcomers"])
+    assert all(e["first_day"] >= after for e in firsts.values())
+    seen = reads.groupby("norm")["ts"].agg(["min", "size"])
+    first_day = seen["min"].dt.date.astype(str)
+    listed = [p for p in firsts if p in seen.index]
+    assert len(listed) >= 0.9 * len(firsts)  # the rest were never read right (missed or misread)
+    # the key counts the vehicle's misread reads too, so its plate may first be read right a day later
+    assert all(first_day[p] >= firsts[p]["first_day"] for p in listed)
+    assert sum(first_day[p] == firsts[p]["first_day"] for p in listed) >= 0.9 * len(listed)
+    # a vehicle read (twice or more: one read may be another car's misread) before the date is not new
+    before = reads[reads["ts"].dt.date.astype(str) < after].groupby("norm").size()
+    assert not set(before[before >= 2].index) & set(firsts)
+
+
+def test_loiterers_keep_coming_to_an_area_whose_regulars_pass_it_too(county: County, reads: pd.DataFrame,
+                                                                   key: dict[str, Any]) -> None:
+    from pingan.sim.loiterers import loiterer_count
+
+    loiterers = key["loiterers"]
+    assert len(loiterers) == loiterer_count(county.config) == 3
+    assert {lo["kind"] for lo in loiterers} == {"returns", "circles", "both"}
+    for lo in loiterers:
+        area = lo["area"]
+        assert normalise(lo["plate"]) == lo["plate"] and area["cameras"] >= 2 and area["residents"] > 0
+        assert set(lo["circling_days"]) <= set(lo["days"]) and (lo["kind"] == "returns") == (not lo["circling_days"])
+        km = geodesic_km(reads["lon"], reads["lat"], area["lon"], area["lat"])
+        inside = reads[km <= area["radius_km"]]
+        days = inside.groupby("norm")["ts"].agg(lambda ts: set(ts.dt.date.astype(str)))
+        mine = days.get(lo["plate"], set())
+        assert mine <= set(lo["days_seen"])  # what the files show, the key knows
+        assert len(mine & set(lo["days"])) >= len(lo["days"]) - 1  # a camera may miss it one day
+        # the area's ordinary regulars: vehicles there on as many days as the loiterer
+        assert (days.drop(lo["plate"]).map(len) >= len(mine)).sum() >= 10
+
+
 def test_background_and_planted_cases_partition_cases_csv(county: County, key: dict[str, Any]) -> None:
     planted = {o["case_id"] for o in key["offences"]}
     background = set(key["background_cases"])

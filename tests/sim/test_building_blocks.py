@@ -46,6 +46,35 @@ def test_no_vehicle_starts_a_trip_before_finishing_the_last() -> None:
     assert busy.tolist() == [2290.0, 790.0]
 
 
+def test_a_vehicle_finishes_one_tour_before_starting_the_next() -> None:
+    from pingan.sim.routes import RouteTable
+
+    # zones 0 (home), 1 (work), 2 (a shop); 600 s between any two
+    seconds = np.full((3, 3), 600, np.float32)
+    np.fill_diagonal(seconds, 0)
+    routes = RouteTable(n_zones=3, ptr=np.zeros(10, dtype=np.int64), camera=np.zeros(0, np.int32),
+                        offset_s=np.zeros(0, np.float32), seconds=seconds, urban_share=np.zeros((3, 3), np.float32))
+    # the commute home via a shop ran late; the evening outing was planned to start at 1500 s
+    trips = Trips.make([0, 0, 0, 0, 0], [0, 1, 2, 0, 2], [1, 2, 0, 2, 0], [0.0, 1000.0, 1400.0, 1500.0, 3000.0],
+                       [1.0] * 5, [7, 7, 7, 8, 8])
+    settled, _ = no_overlap(trips, routes, np.array([-np.inf]))
+    assert settled.tour.tolist() == [7, 7, 7, 8, 8]  # not home → work → shop → (from home?) shop …
+    assert settled.origin[1:].tolist() == settled.dest[:-1].tolist()
+    assert np.all(settled.depart[1:] >= settled.depart[:-1] + 600 + 90)
+
+
+def test_a_visitor_needs_the_time_to_come_back_in_at_another_entrance() -> None:
+    from pingan.sim.routes import RouteTable
+
+    seconds = np.array([[0, 1800], [1800, 0]], np.float32)
+    routes = RouteTable(n_zones=2, ptr=np.zeros(5, dtype=np.int64), camera=np.zeros(0, np.int32),
+                        offset_s=np.zeros(0, np.float32), seconds=seconds, urban_share=np.zeros((2, 2), np.float32))
+    busy, where = np.array([1000.0]), np.array([1], dtype=np.int32)  # left the county at entrance 1 at 1000 s
+    settled, _ = no_overlap(Trips.make([0], [0], [1], [1200.0], [1.0], [3]), routes, busy, where)
+    assert settled.depart.tolist() == [1000.0 + 90 + 1800]  # round the county to entrance 0 first
+    assert where.tolist() == [1] and busy.tolist() == [1000.0 + 90 + 1800 + 1800]
+
+
 def test_read_ids_and_local_times_are_built_right() -> None:
     ids = fixed_hex(b"R0001", np.array([0, 255, 2**32 + 10]), 10).to_pylist()
     assert ids == ["R00010000000000", "R000100000000FF", "R0001010000000A"]
