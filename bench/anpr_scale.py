@@ -74,7 +74,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("reads_db")
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--pg", action="store_true", help="also time the area query in PostgreSQL 15")
+    parser.add_argument("--pg", action="store_true", help="also compare with PostgreSQL 15 (loads ~30 days)")
+    parser.add_argument("--pg-only", action="store_true", help="only the PostgreSQL comparison")
+    parser.add_argument("--build", action="store_true",
+                        help="build the per-day summaries and the time index into the reads store first")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -89,13 +92,28 @@ def main() -> None:
 
     wrapper = ROOT / "bench" / "out" / "scale.duckdb"
     wrapper.parent.mkdir(parents=True, exist_ok=True)
+    if args.build:
+        from pingan.anpr.summaries import build_derived
+        from pingan.store.db import open_store
+
+        with open_store(args.reads_db) as store:
+            report = build_derived(store)
+        per_day = report.summaries.seconds_per_day
+        print(f"Summaries: {len(report.summaries.built)} day(s) in {report.summaries.seconds:.0f} s "
+              f"({statistics.median(per_day.values()) if per_day else 0:.1f} s a day); time index: "
+              f"{len(report.index.built)} day(s) in {report.index.seconds:.0f} s.", flush=True)
     case_ids = build(wrapper, args.reads_db, args.seed)
     groups = [case_ids[i:i + 5] for i in range(0, 20, 5)]
     con = duckdb.connect(args.reads_db, read_only=True)
-    n_reads, first, last = con.execute("SELECT count(*), min(day), max(day) FROM reads").fetchone()
+    n_reads, first, last = con.execute("SELECT count(*), min(day), max(day) FROM reads").fetchall()[0]
+    derived = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    summarised = con.execute("SELECT count(*) FROM anpr_summary_days").fetchall()[0][0] \
+        if "anpr_summary_days" in derived else 0
     con.close()
     size_gb = Path(args.reads_db).stat().st_size / 1e9
     results = {}
+    if args.pg_only:
+        return pg_part(args, wrapper, n_reads)
     for top in ("20", "none"):
         out = subprocess.run([sys.executable, __file__, args.reads_db, "--child", str(wrapper), args.reads_db,
                               json.dumps(case_ids), json.dumps(groups), top],
@@ -104,12 +122,16 @@ def main() -> None:
             raise SystemExit(out.stderr)
         results[top] = json.loads(out.stdout.strip().splitlines()[-1])
     s20, sall = results["20"], results["none"]
+    load = os.getloadavg()
     lines = [
-        f"## {time.strftime('%Y-%m-%d')}: city scale, {n_reads:,} reads over {(last - first).days + 1} days",
+        f"## {time.strftime('%Y-%m-%d %H:%M')}: city scale, {n_reads:,} reads over {(last - first).days + 1} days"
+        + (", with the per-day summaries and the time index" if summarised else ""),
         "",
-        f"Machine: {machine()}. Reads store {size_gb:.1f} GB (`bench/tactics_data.py`: 2,000 cameras, "
-        f"~1.2 M vehicles, 10 M reads/day), 20 night cases at random places, 16,000 watchlisted plates. "
-        f"Vehicles seen per case: median {statistics.median(s20['vehicles_seen']):,.0f}, "
+        f"Machine: {machine()}; load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) when "
+        f"the runs ended, other engineers' jobs sharing the 2 cores. Reads store {size_gb:.1f} GB "
+        f"(`bench/tactics_data.py`: 2,000 cameras, ~1.2 M vehicles, 10 M reads/day"
+        + (f"; {summarised} days summarised" if summarised else "") + "), 20 night cases at random places, "
+        f"16,000 watchlisted plates. Vehicles seen per case: median {statistics.median(s20['vehicles_seen']):,.0f}, "
         f"max {max(s20['vehicles_seen']):,}. Each query includes the 28-day history at the area's cameras, "
         "the usual places, unseen stays and own hours of the 1,000 first-pass best.",
         "",
@@ -126,25 +148,24 @@ def main() -> None:
     with DOC.open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
     print("\n".join(lines), flush=True)
-    lines = []
     if args.pg:
-        from bench.anpr_speed import postgres_compare
-        from pingan.store.db import open_store
+        pg_part(args, wrapper, n_reads)
 
-        with open_store(wrapper, read_only=True) as store:
-            cases = store.con.execute(
-                "SELECT case_id, category, lon, lat, start_ts - INTERVAL 2 HOUR, end_ts + INTERVAL 2 HOUR FROM cases "
-                "ORDER BY case_id LIMIT 5").fetchall()
-        pg = postgres_compare(Path(args.reads_db), cases, ROOT / "bench" / "out" / "pg", 60_000_000)
-        lines += [
-            f"PostgreSQL 15 (Debian; UNLOGGED table, index on (camera_id, ts), shared_buffers 2 GB) holding the "
-            f"{pg['rows']:,} reads of the days those 5 cases touch (load {pg['load_s']:.0f} s, index "
-            f"{pg['index_s']:.0f} s): the area query (cameras within 5 km, padded window, vehicles and read "
-            f"counts) p50 **{pg['pg_p50'] * 1000:.0f} ms**, DuckDB on the full {n_reads / 1e6:.0f} M-read store "
-            f"**{pg['duck_p50'] * 1000:.0f} ms**: " + (f"DuckDB {pg['ratio']:.1f}x faster" if pg['ratio'] >= 1
-            else f"PostgreSQL {1 / pg['ratio']:.1f}x faster") + " (target: DuckDB ≥ 10x faster).",
-            "",
-        ]
+
+def pg_part(args: argparse.Namespace, wrapper: Path, n_reads: int) -> None:
+    """The PostgreSQL side-by-side on the first five cases (they share the last day), appended to the doc."""
+    from bench.anpr_speed import pg_lines, postgres_compare
+    from pingan.store.db import open_store
+
+    with open_store(wrapper, read_only=True) as store:
+        cases = store.con.execute(
+            "SELECT case_id, category, lon, lat, start_ts - INTERVAL 2 HOUR, end_ts + INTERVAL 2 HOUR FROM cases "
+            "ORDER BY case_id LIMIT 5").fetchall()
+    pg = postgres_compare(wrapper, cases, ROOT / "bench" / "out" / "pg", reads_db=Path(args.reads_db),
+                          log=lambda text: print(text, flush=True))
+    load = os.getloadavg()
+    lines = [f"### {time.strftime('%Y-%m-%d %H:%M')}: PostgreSQL side by side ({n_reads / 1e6:.0f} M-read store; "
+             f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f})", "", *pg_lines(pg)]
     with DOC.open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pingan.errors import BadInput
-from pingan.geo import geodesic_km
+from pingan.geo import bearing_degrees, geodesic_km, heading_degrees
 from pingan.store.db import Store
 from pingan.timeutil import iso_local, to_local
 
@@ -52,7 +52,9 @@ class Area:
     lon: float
     lat: float
     radius_km: float
-    cameras: pd.DataFrame  # camera_id, lon, lat, km
+    cameras: pd.DataFrame  # camera_id, lon, lat, km, toward
+    """``km`` from the place; ``toward``: cosine between the camera's direction of travel and the bearing
+    from the camera to the place (1 heading straight for it, -1 straight away, 0 across or unknown)."""
 
     @property
     def camera_ids(self) -> list[str]:
@@ -60,10 +62,10 @@ class Area:
 
 
 def cameras_table(store: Store, kinds: tuple[str, ...] = ("anpr",)) -> pd.DataFrame:
-    """All cameras of the given kinds: camera_id, lon, lat, name, road."""
+    """All cameras of the given kinds: camera_id, lon, lat, name, road, direction."""
     placeholders = ", ".join("?" for _ in kinds)
     return store.con.execute(
-        f"SELECT camera_id, lon, lat, name, road FROM cameras WHERE kind IN ({placeholders})", list(kinds)
+        f"SELECT camera_id, lon, lat, name, road, direction FROM cameras WHERE kind IN ({placeholders})", list(kinds)
     ).df()
 
 
@@ -73,10 +75,19 @@ def area_around(store: Store, lon: float, lat: float, radius_km: float) -> Area:
         raise BadInput(f"The radius must be more than 0 km, not {radius_km}.")
     cams = cameras_table(store)
     if cams.empty:
-        return Area(lon, lat, radius_km, cams.assign(km=pd.Series(dtype=float)))
+        return Area(lon, lat, radius_km, cams.assign(km=pd.Series(dtype=float), toward=pd.Series(dtype=float)))
     km = geodesic_km(cams["lon"].to_numpy(), cams["lat"].to_numpy(), lon, lat)
     inside = cams.assign(km=km)[km <= radius_km].sort_values(["km", "camera_id"]).reset_index(drop=True)
-    return Area(lon, lat, radius_km, inside)
+    return Area(lon, lat, radius_km, inside.assign(toward=toward_place(inside, lon, lat)))
+
+
+def toward_place(cams: pd.DataFrame, lon: float, lat: float) -> np.ndarray:
+    """Per camera, how squarely its traffic heads for the place: cos(direction of travel - bearing to it)."""
+    if cams.empty:
+        return np.zeros(0)
+    heading = np.array([np.nan if (h := heading_degrees(d)) is None else h for d in cams["direction"]], dtype=float)
+    bearing = bearing_degrees(cams["lon"].to_numpy(), cams["lat"].to_numpy(), lon, lat)
+    return np.nan_to_num(np.cos(np.radians(heading - bearing)), nan=0.0)
 
 
 def reads_expr(store: Store, camera_ids: list[str] | None, window: Window, plates: list[str] | None = None) -> ibis.Table:
@@ -92,14 +103,103 @@ def reads_expr(store: Store, camera_ids: list[str] | None, window: Window, plate
     return t.filter(*filters)
 
 
-def reads_in(store: Store, camera_ids: list[str] | None, window: Window, plates: list[str] | None = None) -> pd.DataFrame:
-    """The reads by these cameras in the window: camera_id, ts, plate, plate_raw, confidence, …"""
+READ_COLUMNS = ("read_id", "camera_id", "ts", "plate", "plate_raw", "plate_valid", "confidence")
+
+
+def _sql_list(values: list[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def reads_in(store: Store, camera_ids: list[str] | None, window: Window, plates: list[str] | None = None,
+             *, use_index: bool = True) -> pd.DataFrame:
+    """The reads by these cameras in the window: camera_id, ts, plate, plate_raw, confidence, …
+
+    Days the time index (:mod:`pingan.anpr.time_index`) holds up to date are read from it, where the
+    window's time bounds skip the rest of the day; other days from the reads table, where they skip nothing
+    (it is ordered by plate within a day).
+    """
     if camera_ids is not None and not camera_ids:
-        return pd.DataFrame(columns=["read_id", "camera_id", "ts", "plate", "plate_raw", "confidence"])
-    expr = reads_expr(store, camera_ids, window, plates).select(
-        "read_id", "camera_id", "ts", "plate", "plate_raw", "plate_valid", "confidence"
-    )
-    return expr.to_pandas()
+        return pd.DataFrame(columns=list(READ_COLUMNS))
+    from pingan.anpr.time_index import TABLE, usable_days
+
+    first, last = window.days()
+    indexed = usable_days(store, first, last) if use_index and camera_ids is not None else set()  # type: ignore[arg-type]
+    if not indexed:
+        return reads_expr(store, camera_ids, window, plates).select(*READ_COLUMNS).to_pandas()
+    where = f"ts BETWEEN TIMESTAMP '{window.start}' AND TIMESTAMP '{window.end}'"
+    where += f" AND plate IN ({_sql_list(plates)})" if plates is not None else ""
+    # the index's integer camera numbers filter faster than the ids (camera_ids is not None here)
+    cams = {"reads": f"camera_id IN ({_sql_list(camera_ids)})",  # type: ignore[arg-type]
+            TABLE: f"cam IN ({', '.join(map(str, _camera_numbers(store, camera_ids))) or 'NULL'})"}  # type: ignore[arg-type]
+    branches = []
+    columns = {TABLE: ", ".join(c if c != "plate_raw" else "coalesce(plate_raw, plate) AS plate_raw"
+                                for c in READ_COLUMNS), "reads": ", ".join(READ_COLUMNS)}
+    for source, days in ((TABLE, sorted(indexed)), ("reads", [d for d in _dates(first, last) if d not in indexed])):
+        if days:
+            listed = ", ".join(f"DATE '{d}'" for d in days)
+            branches.append(f"SELECT {columns[source]} FROM {source} WHERE day IN ({listed}) AND {where} "
+                            f"AND {cams[source]}")
+    found = store.con.execute(" UNION ALL ".join(branches)).df()
+    return found.sort_values(["ts", "camera_id"], kind="stable").reset_index(drop=True)
+
+
+def _camera_numbers(store: Store, camera_ids: list[str]) -> list[int]:
+    from pingan.anpr.summaries import CAMERAS
+
+    return [n for (n,) in store.con.execute(
+        f"SELECT cam FROM {CAMERAS} WHERE camera_id IN ({_sql_list(camera_ids)}) ORDER BY cam").fetchall()]
+
+
+def _dates(first: object, last: object) -> list[object]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]  # type: ignore[operator]
+
+
+def vehicle_reads(store: Store, plates: list[str], window: Window, *, use_index: bool = True) -> pd.DataFrame:
+    """Every read of these plates in the window at a camera with a known position: plate, ts, lon, lat.
+
+    Fresh days come from the time index, joined on the plate's integer key (a few thousand rows out of
+    millions: DuckDB fetches their integers quickly, their strings slowly); other days from the reads table.
+    """
+    from pingan.anpr.summaries import CAMERAS, plate_key
+    from pingan.anpr.time_index import TABLE, usable_days
+
+    if not plates:
+        return pd.DataFrame(columns=["plate", "ts", "lon", "lat"])
+    first, last = window.days()
+    indexed = usable_days(store, first, last) if use_index else set()  # type: ignore[arg-type]
+    stale = [d for d in _dates(first, last) if d not in indexed]
+    between = f"ts BETWEEN TIMESTAMP '{window.start}' AND TIMESTAMP '{window.end}'"
+    wanted = sorted(set(plates))
+    parts = []
+    if indexed:
+        keys = pd.DataFrame({"key": np.array([plate_key(p) for p in wanted], dtype=np.uint64), "plate": wanted})
+        listed = ", ".join(f"DATE '{d}'" for d in sorted(indexed))
+        store.con.register("_pa_keys", keys[["key"]])
+        try:
+            found = store.con.execute(f"""SELECT t.key, t.ts, t.cam FROM {TABLE} t JOIN _pa_keys k ON t.key = k.key
+                WHERE t.day IN ({listed}) AND {between}""").df()
+            where = store.con.execute(f"""SELECT s.cam, c.lon, c.lat FROM {CAMERAS} s
+                JOIN cameras c USING (camera_id)""").df().set_index("cam")
+        finally:
+            store.con.unregister("_pa_keys")
+        found = found[found["cam"].isin(where.index)]
+        plate_of = keys["plate"].to_numpy(dtype=object)[pd.Index(keys["key"].to_numpy()).get_indexer(found["key"])]
+        parts.append(pd.DataFrame({"plate": plate_of, "ts": found["ts"].to_numpy(),
+                                   "lon": where["lon"].reindex(found["cam"]).to_numpy(),
+                                   "lat": where["lat"].reindex(found["cam"]).to_numpy()}))
+    if stale:
+        listed = ", ".join(f"DATE '{d}'" for d in stale)
+        store.con.register("_pa_plates", pd.DataFrame({"plate": wanted}))
+        try:
+            parts.append(store.con.execute(f"""SELECT r.plate, r.ts, c.lon, c.lat FROM reads r JOIN cameras c
+                USING (camera_id) WHERE r.day IN ({listed}) AND {between}
+                AND r.plate IN (SELECT plate FROM _pa_plates)""").df())
+        finally:
+            store.con.unregister("_pa_plates")
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=["plate", "ts", "lon", "lat"])
+    return pd.concat(parts, ignore_index=True).sort_values(["plate", "ts"], kind="stable").reset_index(drop=True)
 
 
 def merge_double_reads(reads: pd.DataFrame, within: timedelta = timedelta(seconds=30)) -> pd.DataFrame:

@@ -1,13 +1,17 @@
-"""Multi-case collision (serial offences): vehicles seen around at least K of N cases, most surprising first.
+"""Multi-case collision (serial offences): vehicles seen around at least K of N cases, most likely first.
 
 Being near two scenes is not suspicious for a commuter who passes both every day; being near three
-village scenes at night from across the county is. For each vehicle and each case, the chance of being
-seen there anyway is estimated from the vehicle's own history at that case's cameras (days seen in the
-weeks before, smoothed towards the area's overall share of the county's vehicles). The surprise of the
-observed pattern is the negative log-probability of the cases it was seen at, under independence.
+village scenes at night from across the county is. Each case's vehicles are scored by the suspect
+ranker (:func:`pingan.anpr.suspects.score_area`), which already weighs what an investigator weighs about
+one scene: a regular at these cameras or a stranger, how far from home, unseen next to the scene during
+the offence, odd hours, a relevant prior. A vehicle's evidence from one case is how far its score there
+moves from the ranker's prior (a likelihood ratio, in nats: log-odds minus the prior log-odds); evidence adds
+up over the cases it was seen around, and each case it was *not* seen around takes some away (an
+offender's car is sometimes missed near its own scene, but not often). The total, added to the prior odds
+of one vehicle among all those seen, is the probability that this is the serial offender's vehicle.
 
-The reads query is one UNION ALL branch per case with literal time bounds, the layout that keeps
-DuckDB's pruning (architecture notes: a join to a table of windows was 7x slower).
+``surprise`` is the plainer number beside it: how unlikely it was to be seen around those scenes anyway,
+from the days each area's cameras saw it in the weeks before each case (a commuter scores near 0).
 """
 
 from __future__ import annotations
@@ -16,15 +20,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import ibis
 import numpy as np
 import pandas as pd
 
-from pingan.anpr.area import Window, area_around, reads_expr
-from pingan.anpr.cases import Case, load_case
-from pingan.anpr.features import HistoryConfig, history_window
-from pingan.anpr.relevance import relevance as relevance_of
-from pingan.anpr.watchlist import MAX_FUZZY_COST, Match, Watchlists
+from pingan.anpr.cases import Case
+from pingan.anpr.features import HistoryConfig
+from pingan.anpr.ranking import Ranker
+from pingan.anpr.watchlist import Match
 from pingan.errors import BadInput
 from pingan.store.db import Store
 
@@ -91,95 +93,74 @@ class CollideResult:
         }
 
 
-def _union(branches: list[ibis.Table]) -> ibis.Table:
-    expr = branches[0]
-    for branch in branches[1:]:
-        expr = expr.union(branch, distinct=False)
-    return expr
+#: How often an offender's car goes unseen by the cameras around one of its own scenes (missed reads,
+#: misreads beyond matching, a route with no camera): what a case it was not seen around costs in evidence.
+UNSEEN_AT_OWN_SCENE = 0.15
 
 
-def county_fleet(store: Store, history: Window) -> int:
-    """How many distinct vehicles the county's cameras saw in the last week of ``history`` (approximate)."""
-    first_day, last_day = history.days()
-    row = store.con.execute(
-        f"SELECT approx_count_distinct(plate) FROM reads "
-        f"WHERE day BETWEEN DATE '{last_day}' - INTERVAL 6 DAY AND DATE '{last_day}'"
-    ).fetchone()
-    return max(1, int(row[0] or 0)) if row else 1
+def _evidence(vehicles: pd.DataFrame, base_rate: float) -> pd.Series:
+    """Per plate: the log-likelihood ratio its features give, i.e. its log-odds minus the ranker's prior
+    log-odds (the share of offenders among the vehicles it learnt from)."""
+    p = vehicles["score"].to_numpy(dtype=float).clip(1e-12, 1 - 1e-12)
+    prior = np.log(base_rate / (1 - base_rate))
+    return pd.Series(np.log(p / (1 - p)) - prior, index=vehicles["plate"].to_numpy())
 
 
-def collide(store: Store, query: CollideQuery) -> CollideResult:
-    """Vehicles seen around at least K of the cases, ranked by how surprising that is."""
-    from pingan.anpr.suspects import read_json  # one way to render a read
+def collide(store: Store, query: CollideQuery, ranker: Ranker | None = None) -> CollideResult:
+    """Vehicles seen around at least K of the cases, the likeliest serial offender's vehicle first."""
+    from pingan.anpr.suspects import SuspectQuery, explain, reads_json_by_plate, score_area
 
-    cases = [load_case(store, cid) for cid in query.case_ids]
-    areas = {c.case_id: area_around(store, c.lon, c.lat, query.radius_km) for c in cases}
-    windows = {c.case_id: Window(c.start, c.end).widened(query.pad) for c in cases}
-    cameras = {cid: a.camera_ids for cid, a in areas.items()}
-    branches = [
-        reads_expr(store, cameras[c.case_id], windows[c.case_id])
-        .select("camera_id", "ts", "plate", "plate_raw", "confidence")
-        .mutate(case_id=ibis.literal(c.case_id))
-        for c in cases if cameras[c.case_id]
-    ]
-    if not branches:
+    ranker = ranker or Ranker.default()
+    scored = {cid: score_area(store, SuspectQuery(case_id=cid, radius_km=query.radius_km, pad=query.pad,
+                                                   history=query.history), ranker)
+              for cid in query.case_ids}
+    cases = [s.case for s in scored.values()]
+    cameras = {cid: s.area.camera_ids for cid, s in scored.items()}
+    hits: dict[str, list[str]] = {}
+    for cid in query.case_ids:
+        for plate in scored[cid].vehicles["plate"]:
+            hits.setdefault(plate, []).append(cid)
+    chosen = sorted(p for p, h in hits.items() if len(h) >= query.k)
+    if not chosen:
         return CollideResult(query, cases, cameras, [])
-    seen = _union(branches)
-    hits = seen.group_by("plate").aggregate(n_cases=seen.case_id.nunique())
-    hits = hits.filter(hits.n_cases >= query.k)
-    plates = hits.to_pandas()["plate"].tolist()
-    if not plates:
-        return CollideResult(query, cases, cameras, [])
-    reads = seen.filter(seen.plate.isin(plates)).to_pandas().sort_values("ts")
 
-    # The chance of each vehicle being seen around each case anyway, from the weeks before each case.
-    probability = pd.DataFrame(index=pd.Index(plates, name="plate"))
-    fleet = county_fleet(store, history_window(windows[cases[0].case_id], query.history))
-    for case in cases:
-        cams = cameras[case.case_id]
-        history = history_window(windows[case.case_id], query.history)
-        days = query.history.days
-        if cams:
-            t = reads_expr(store, cams, history)
-            area_daily = t.aggregate(v=t.plate.nunique(), d=t.day.nunique()).to_pandas().iloc[0]
-            per_plate = (t.filter(t.plate.isin(plates)).group_by("plate")
-                         .aggregate(days=t.day.nunique()).to_pandas().set_index("plate")["days"])
-            # prior: the share of the county's vehicles this area sees on an ordinary day
-            prior = float(area_daily["v"]) / max(1.0, float(area_daily["d"] or 1)) / fleet
-        else:
-            per_plate, prior = pd.Series(dtype=float), 0.0
-        seen_days = probability.index.map(per_plate).fillna(0).to_numpy(dtype=float)
-        strength = 2.0  # pseudo-days of the prior
-        probability[case.case_id] = np.clip((seen_days + strength * prior) / (days + strength), 1e-4, 0.999)
-
-    watchlists = Watchlists.load(store, valid_at=min(w.start for w in windows.values()))
+    prior = -np.log(max(len(hits) - 1, 1))  # one vehicle among every vehicle seen around any of the cases
+    days = query.history.days
+    evidence = {cid: _evidence(s.vehicles, ranker.base_rate) for cid, s in scored.items()}
+    rows = {cid: s.vehicles.set_index("plate") for cid, s in scored.items()}
+    reads_of = {cid: reads_json_by_plate(s.reads, [p for p in chosen if cid in hits[p]]) for cid, s in scored.items()}
     vehicles: list[CollisionVehicle] = []
-    category_of = {c.case_id: c.category for c in cases}
-    for plate, plate_reads in reads.groupby("plate", sort=False):
-        hit = [cid for cid in query.case_ids if cid in set(plate_reads["case_id"])]
-        p = probability.loc[plate]
-        surprise = float(-sum(np.log(p[cid]) for cid in hit)
-                         - sum(np.log1p(-p[cid]) for cid in query.case_ids if cid not in hit))
-        matches = watchlists.match(plate, fuzzy=True, max_cost=MAX_FUZZY_COST)
-        match, rel = None, 0.0
-        if matches:
-            rel, match = max(((max(relevance_of(category_of[cid], m.entry.categories) for cid in hit), m)
-                              for m in matches), key=lambda s: s[0])
-        # log-odds: surprise in nats above what k random areas would give, plus a relevant prior
-        logit = 0.6 * (surprise - 3.0 * len(hit)) + 3.0 * rel + (1.0 if match else 0.0)
-        score = float(1.0 / (1.0 + np.exp(-np.clip(logit, -40, 40))))
+    for plate in chosen:
+        hit = hits[plate]
+        missed = len(query.case_ids) - len(hit)
+        total = prior + sum(float(evidence[cid][plate]) for cid in hit) + missed * np.log(UNSEEN_AT_OWN_SCENE)
+        seen_anyway = {cid: (float(rows[cid].at[plate, "history_days"]) + 0.5) / (days + 1) for cid in hit}
+        surprise = float(-sum(np.log(p) for p in seen_anyway.values()))
+        match, rel = None, -1.0
+        for cid in hit:
+            found = scored[cid].matches.get(plate)
+            if found is not None and found[1] > rel:
+                match, rel = found
         reasons = [f"seen around {len(hit)} of {len(query.case_ids)} cases: {', '.join(hit)}"]
-        usual = [cid for cid in hit if p[cid] >= 0.3]
+        for cid in hit:
+            s = scored[cid]
+            rank = int(np.flatnonzero(s.vehicles["plate"].to_numpy() == plate)[0]) + 1
+            mine = s.vehicles.iloc[rank - 1: rank]
+            why = explain(next(mine.itertuples(index=False)), s.contributions(mine).iloc[0],
+                          s.matches.get(plate, (None, 0.0))[0], s.case, [],
+                          SuspectQuery(case_id=cid, history=query.history))
+            reasons.append(f"{cid}: suspect {rank} of {len(s.vehicles)}; " + "; ".join(why[:2]))
+        usual = [cid for cid, p in seen_anyway.items() if p >= 0.3]
         if usual:
             reasons.append(f"often seen there anyway (around {', '.join(usual)} on most days): less surprising")
         else:
             reasons.append("rarely or never seen around these scenes in the weeks before each case")
-        if match is not None:
-            reasons.append(f"on watchlist '{match.entry.list}' (person {match.entry.person_id}: "
-                           f"{', '.join(match.entry.categories)})" + (" matched despite a misread" if match.kind == "fuzzy" else ""))
+        if missed:
+            reasons.append(f"not seen around {missed} of the cases")
         vehicles.append(CollisionVehicle(
-            rank=0, plate=plate, cases=hit, score=score, surprise=surprise, watchlist=match, reasons=reasons,
-            reads=[{**read_json(r), "case_id": r.case_id} for r in plate_reads.itertuples(index=False)],
+            rank=0, plate=plate, cases=hit, score=float(1.0 / (1.0 + np.exp(-np.clip(total, -40, 40)))),
+            surprise=surprise, watchlist=match, reasons=reasons,
+            reads=[{**r, "case_id": cid} for cid in hit for r in reads_of[cid].get(plate, [])],
         ))
     vehicles.sort(key=lambda v: (-v.score, -v.surprise, v.plate))
     if query.top is not None:

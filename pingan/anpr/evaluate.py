@@ -149,7 +149,7 @@ def evaluate(store: Store, answer_key: dict[str, Any], *, radius_km: float = 5.0
     for serial in answer_key.get("serials", []):
         case_ids = tuple(serial["case_ids"])
         result = collide(store, CollideQuery(case_ids=case_ids, min_cases=max(2, len(case_ids) - 1),
-                                             radius_km=radius_km))
+                                             radius_km=radius_km), ranker=ranker)
         rank = next((v.rank for v in result.vehicles if v.plate == serial["plate"]), None)
         evaluation.serials.append(SerialOutcome(serial["serial_id"], serial["plate"], len(case_ids), rank,
                                                 len(result.vehicles)))

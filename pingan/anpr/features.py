@@ -22,26 +22,37 @@ an experienced investigator already uses:
 - ``own_hour_rarity`` how unusual the hours of its reads here are for this vehicle itself, from its reads
                       anywhere in the weeks before (a night-shift worker out at 02:00 is not unusual;
                       someone who never drives at night is)
+- ``near_km``         how close to the scene the nearest camera that saw it is (a car that went to the
+                      scene passes the cameras on the way to it; one crossing the edge of the area does not)
+- ``turn_km``         how far from the scene its longest unseen stretch here began and ended (the farther of
+                      the two cameras): where it stopped, or turned off the camera network, while unseen
+- ``turned_nearest``  that stretch began or ended at its camera nearest the scene: it went out of sight
+                      where it was closest to the scene, rather than somewhere on the far side
+- ``approach``        at the read that began that stretch, how squarely it was heading for the scene
+                      (the camera's direction of travel against the bearing to the scene; 0 unknown)
+- ``depart``          at the read that ended it, how squarely it was heading away from the scene
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock
 
-import ibis
 import numpy as np
 import pandas as pd
 
-from pingan.anpr.area import Window, reads_expr
+from pingan.anpr.area import Window, reads_expr, vehicle_reads
+from pingan.anpr.summaries import hourly_reads, vehicle_days
 from pingan.geo import haversine_km
 from pingan.store.db import Store
-from pingan.timeutil import to_local
+from pingan.timeutil import to_local, to_utc_naive
 
 FEATURES = (
     "relevance", "watchlisted", "fuzzy", "history_days", "new_here", "stay_hours", "in_window",
     "hour_rarity", "far_km", "unknown_history", "low_confidence", "reads", "dark_overlap",
-    "dark_new", "own_hour_rarity",
+    "dark_new", "own_hour_rarity", "near_km", "turn_km", "turned_nearest",
+    "approach", "depart",
 )
 
 #: Reads this far out (times the radius) still bound an unseen stay near the scene.
@@ -58,52 +69,76 @@ class HistoryConfig:
 
 
 def history_window(window: Window, config: HistoryConfig) -> Window:
-    """The weeks before the padded window (excluding it), used to learn normal traffic."""
-    end = window.start - timedelta(seconds=1)
-    return Window(window.start - timedelta(days=config.days), end)
+    """The weeks before the padded window, used to learn normal traffic: the ``config.days`` whole local
+    days before the local day the padded window starts on (whole days, so they come from the per-day
+    summaries of :mod:`pingan.anpr.summaries`; the hours of that day before the window are left out)."""
+    first_local = to_local(window.start).date()
+    end = to_utc_naive(datetime.combine(first_local, clock(0))) - timedelta(microseconds=1)
+    start = to_utc_naive(datetime.combine(first_local - timedelta(days=config.days), clock(0)))
+    return Window(start, end)
 
 
-def area_history(store: Store, camera_ids: list[str], history: Window) -> tuple[pd.DataFrame, np.ndarray]:
-    """Per plate: days seen by these cameras in the history window; and the cameras' hourly profile.
+def area_history(store: Store, camera_ids: list[str], history: Window, plates: list[str] | None = None,
+                 *, use_summaries: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per plate: days seen by these cameras in the history window's local days; and the cameras' hourly
+    profile, the share of their reads in each local hour of the day (24 values).
 
-    The profile is the share of the cameras' reads in each local hour of the day (24 values).
+    With ``plates`` (the vehicles seen around the case) only those are counted, from the per-day summaries
+    (:mod:`pingan.anpr.summaries`; raw reads for days not summarised); without, every vehicle the cameras
+    saw, from the raw reads.
     """
     if not camera_ids:
         return pd.DataFrame(columns=["plate", "history_days"]), np.full(24, 1 / 24)
-    t = reads_expr(store, camera_ids, history)
-    per_plate = t.group_by("plate").aggregate(history_days=t.day.nunique()).to_pandas()
-    hours = t.group_by(hour=t.ts.hour()).aggregate(n=t.count()).to_pandas()
-    offset_h = int(to_local(history.end).utcoffset().total_seconds() // 3600)  # type: ignore[union-attr]
-    profile = np.ones(24)  # Laplace smoothing: an hour never seen is rare, not impossible
-    for hour, n in zip(hours["hour"], hours["n"], strict=True):
-        profile[(int(hour) + offset_h) % 24] += n
+    first, last = history.days()
+    # Laplace smoothing: an hour never seen is rare, not impossible
+    profile = hourly_reads(store, camera_ids, first, last, use_summaries=use_summaries) + 1.0  # type: ignore[arg-type]
+    if plates is None:
+        t = reads_expr(store, camera_ids, history)
+        per_plate = t.group_by("plate").aggregate(history_days=t.day.nunique()).to_pandas()
+    else:
+        seen = vehicle_days(store, plates, first, last, use_summaries=use_summaries).cameras  # type: ignore[arg-type]
+        here = seen[seen["camera_id"].isin(list(set(camera_ids)))]
+        per_plate = here.groupby("plate", observed=True)["day"].nunique().rename("history_days").reset_index()
+        per_plate["plate"] = per_plate["plate"].astype(object)
     return per_plate, profile / profile.sum()
 
 
-def usual_places(store: Store, plates: list[str], history: Window) -> pd.DataFrame:
-    """Per plate: median longitude/latitude of the cameras that saw it in the history window."""
+def usual_places(store: Store, plates: list[str], history: Window, *, use_summaries: bool = True) -> pd.DataFrame:
+    """Per plate: median longitude/latitude of the cameras that saw it in the history window's local days,
+    each camera counted once a day it saw the vehicle; and its reads there (``history_reads``)."""
+    empty = pd.DataFrame(columns=["plate", "usual_lon", "usual_lat", "history_reads"])
     if not plates:
-        return pd.DataFrame(columns=["plate", "usual_lon", "usual_lat", "history_reads"])
-    backend = ibis.duckdb.from_connection(store.con)
-    cams = backend.table("cameras").select("camera_id", "lon", "lat")
-    t = reads_expr(store, None, history, plates=plates)
-    joined = t.join(cams, "camera_id")
-    return (
-        joined.group_by("plate")
-        .aggregate(usual_lon=joined.lon.median(), usual_lat=joined.lat.median(), history_reads=joined.count())
-        .to_pandas()
-    )
+        return empty
+    first, last = history.days()
+    seen = vehicle_days(store, plates, first, last, use_summaries=use_summaries)  # type: ignore[arg-type]
+    cams = store.con.execute("SELECT camera_id, lon, lat FROM cameras").df().set_index("camera_id")
+    where = cams.reindex(seen.cameras["camera_id"].astype(object).to_numpy())  # unknown cameras: no position
+    placed = pd.DataFrame({"plate": seen.cameras["plate"].to_numpy(), "lon": where["lon"].to_numpy(),
+                           "lat": where["lat"].to_numpy()}).dropna(subset=["lon", "lat"])
+    if placed.empty:
+        return empty
+    usual = placed.groupby("plate", observed=True).agg(usual_lon=("lon", "median"), usual_lat=("lat", "median"))
+    reads = seen.days.groupby("plate", observed=True)["reads"].sum()
+    usual["history_reads"] = reads.reindex(usual.index).fillna(0).astype(int)
+    usual = usual.reset_index()
+    usual["plate"] = usual["plate"].astype(object)
+    return usual
 
 
-def own_hours(store: Store, plates: list[str], history: Window) -> pd.DataFrame:
-    """Per plate and local hour of day: how many reads anywhere in the history window."""
+def own_hours(store: Store, plates: list[str], history: Window, *, use_summaries: bool = True) -> pd.DataFrame:
+    """Per plate and local hour of day: on how many of the history window's days it was read anywhere in
+    that hour (vehicle-days, not reads: a taxi's forty reads an evening count as one evening)."""
     if not plates:
         return pd.DataFrame(columns=["plate", "hour", "n"])
-    t = reads_expr(store, None, history, plates=plates)
-    counts = t.group_by("plate", hour=t.ts.hour()).aggregate(n=t.count()).to_pandas()
-    offset_h = int(to_local(history.end).utcoffset().total_seconds() // 3600)  # type: ignore[union-attr]
-    counts["hour"] = (counts["hour"].astype(int) + offset_h) % 24
-    return counts
+    first, last = history.days()
+    days = vehicle_days(store, plates, first, last, use_summaries=use_summaries).days  # type: ignore[arg-type]
+    if days.empty:
+        return pd.DataFrame(columns=["plate", "hour", "n"])
+    bits = (days["hours"].to_numpy(dtype=np.int64)[:, None] >> np.arange(24)) & 1
+    per_plate = pd.DataFrame(bits, columns=range(24)).groupby(days["plate"].astype(object).to_numpy()).sum()
+    counts = per_plate.stack().rename("n").reset_index()
+    counts.columns = ["plate", "hour", "n"]
+    return counts[counts["n"] > 0].reset_index(drop=True)
 
 
 def own_hour_rarity(reads: pd.DataFrame, hours: pd.DataFrame, offset: timedelta) -> pd.Series:
@@ -126,15 +161,12 @@ def own_hour_rarity(reads: pd.DataFrame, hours: pd.DataFrame, offset: timedelta)
     return pd.Series(values, index=r["plate"].to_numpy()).groupby(level=0).mean()
 
 
-def movements(store: Store, plates: list[str], padded: Window) -> pd.DataFrame:
+def movements(store: Store, plates: list[str], padded: Window, *, use_index: bool = True) -> pd.DataFrame:
     """Every read, at any camera, of these plates around the padded window, with camera positions."""
     if not plates:
         return pd.DataFrame(columns=["plate", "ts", "lon", "lat"])
-    backend = ibis.duckdb.from_connection(store.con)
-    cams = backend.table("cameras").select("camera_id", "lon", "lat")
     around = Window(padded.start - MOVEMENT_MARGIN, padded.end + MOVEMENT_MARGIN)
-    t = reads_expr(store, None, around, plates=plates).select("plate", "ts", "camera_id")
-    return t.join(cams, "camera_id").select("plate", "ts", "lon", "lat").to_pandas()
+    return vehicle_reads(store, plates, around, use_index=use_index)
 
 
 def dark_overlap(moves: pd.DataFrame, window: Window, scene_lon: float, scene_lat: float,
@@ -181,8 +213,12 @@ def vehicle_features(
     watch_kind: dict[str, str],
     stays: pd.DataFrame | None = None,
     own_rarity: pd.Series | None = None,
+    area_cameras: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row of features per plate in ``reads`` (the area's reads in the padded window)."""
+    """One row of features per plate in ``reads`` (the area's reads in the padded window).
+
+    ``area_cameras`` holds each area camera's ``km`` from the scene and ``toward`` it (indexed by camera_id).
+    """
     if reads.empty:
         return pd.DataFrame(columns=["plate", *FEATURES])
     r = reads.sort_values(["plate", "ts"]).reset_index(drop=True)
@@ -228,4 +264,38 @@ def vehicle_features(
     f["dark_new"] = f["dark_overlap"] * f["new_here"]
     has_own = own_rarity is not None and not own_rarity.empty
     f["own_hour_rarity"] = f["plate"].map(own_rarity).fillna(0.0).astype(float) if has_own else 0.0
+    shape = unseen_stretch(r, area_cameras if area_cameras is not None
+                           else pd.DataFrame({"km": [], "toward": []}, dtype=float))
+    for name in ("near_km", "turn_km", "turned_nearest", "approach", "depart"):
+        f[name] = shape[name].to_numpy()
     return f
+
+
+def unseen_stretch(reads: pd.DataFrame, cameras: pd.DataFrame) -> pd.DataFrame:
+    """Per plate (sorted), where near the scene it went out of sight: ``near_km``, ``turn_km``,
+    ``turned_nearest``, ``approach``, ``depart``.
+
+    ``reads`` are sorted by plate and ts; ``cameras`` (indexed by camera_id) give ``km`` and ``toward``.
+    The longest gap between two consecutive reads here is the stretch it spent unseen (parked, or off
+    the camera network); a single read leaves it unseen on both sides of its only camera. A camera of
+    unknown distance counts as at the edge of the area.
+    """
+    plates = reads["plate"].to_numpy()
+    edge = float(cameras["km"].max()) if len(cameras) else 0.0
+    km = reads["camera_id"].map(cameras["km"]).fillna(edge).to_numpy(dtype=float)
+    toward = reads["camera_id"].map(cameras["toward"]).fillna(0.0).to_numpy(dtype=float)
+    gap = reads["gap_h"].to_numpy(dtype=float) if "gap_h" in reads else np.zeros(len(reads))
+    first = np.concatenate([[True], plates[1:] != plates[:-1]])
+    starts = np.flatnonzero(first)
+    group = np.cumsum(first) - 1
+    near = np.minimum.reduceat(km, starts)
+    # the read that ends the longest gap (a plate's first read has gap 0: a single read ends its own "gap")
+    key = np.where(first, -1.0, gap)
+    order = np.lexsort((-key, group))  # per group, the largest gap first
+    best_end = order[np.searchsorted(group[order], np.arange(len(starts)))]
+    single = np.diff(np.append(starts, len(plates))) == 1
+    begin = np.where(single, best_end, best_end - 1)
+    turn = np.maximum(km[begin], km[best_end])
+    nearest = np.minimum(km[begin], km[best_end]) <= near + 0.01
+    return pd.DataFrame({"near_km": near, "turn_km": turn, "turned_nearest": nearest.astype(float),
+                         "approach": toward[begin], "depart": -toward[best_end]}, index=plates[starts])

@@ -1,29 +1,45 @@
-"""The suspect ranker: a transparent logistic model over investigator features, with reasons.
+"""The suspect rankers: models over investigator features that give each vehicle a probability and reasons.
 
-score = sigmoid(intercept + sum(weight_i * transform_i(feature_i)))
+Two models read the same features (:data:`pingan.anpr.features.FEATURES`, on the scale :func:`transform`
+puts them):
 
-The weights live in ``ranker_weights.json`` beside this module; ``pingan.anpr.tuning`` fits them on
-simulated counties (maximum likelihood with an L2 penalty), so the score is a calibrated probability that
-the vehicle is the offender's, given what the model sees. Each candidate's reasons are the features that
-moved its score most, in plain words.
+- :class:`LogisticRanker`: ``sigmoid(intercept + sum(weight_i * x_i))``. Every weight can be read and
+  argued with; it is the reference the other model has to beat.
+- :class:`BoostedRanker`: gradient-boosted trees (LightGBM) trained to put the offender's vehicle first
+  among the vehicles of its case (a learning-to-rank objective), so it can weigh combinations an
+  investigator weighs together (a relevant prior counts for more when the car also went out of sight
+  next to the scene at night). Its raw score is turned into a probability by a logistic calibration
+  fitted on counties the trees did not see, and each feature's push on a vehicle's score is its exact
+  tree contribution (TreeSHAP), so reasons stay traceable.
+
+``pingan.anpr.tuning`` fits both on simulated counties; ``bench/accuracy.py`` measures both on other
+counties. The model in :data:`DEFAULT_FILE` is the one suspects and collide use.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pingan.anpr.features import FEATURES
 
-WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
+HERE = Path(__file__).parent
+#: The logistic reference model's weights.
+WEIGHTS_FILE = HERE / "ranker_weights.json"
+#: The boosted model (trees, calibration, what it was trained on).
+BOOSTED_FILE = HERE / "ranker_boosted.json"
+#: The model suspects and collide use.
+DEFAULT_FILE = BOOSTED_FILE
 
 
 def transform(features: pd.DataFrame) -> pd.DataFrame:
-    """The model's inputs: features on the scale where their effect is roughly linear."""
+    """The models' inputs: features on the scale where their effect is roughly linear."""
     x = pd.DataFrame(index=features.index)
     x["relevance"] = features["relevance"]
     x["watchlisted"] = features["watchlisted"]
@@ -37,31 +53,59 @@ def transform(features: pd.DataFrame) -> pd.DataFrame:
     x["unknown_history"] = features["unknown_history"]
     x["low_confidence"] = features["low_confidence"]
     x["reads"] = features["reads"]
-    for name in ("dark_overlap", "dark_new", "own_hour_rarity"):
+    for name in ("dark_overlap", "dark_new", "own_hour_rarity", "turned_nearest", "approach", "depart"):
         x[name] = features[name] if name in features else 0.0
+    for name in ("near_km", "turn_km"):
+        x[name] = np.log1p(features[name].clip(0, 50)) if name in features else 0.0
     return x[list(FEATURES)]
 
 
-@dataclass
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
 class Ranker:
+    """What suspects needs of a model: a probability per vehicle and each feature's push on it."""
+
+    trained_on: dict[str, Any]
+
+    @classmethod
+    def default(cls) -> Ranker:
+        """The model in DEFAULT_FILE, loaded once per process (and again if the file changes)."""
+        stat = DEFAULT_FILE.stat()
+        return _load_cached(DEFAULT_FILE, stat.st_mtime_ns, stat.st_size)
+
+    @property
+    def base_rate(self) -> float:
+        """The share of offenders among the vehicles it was trained on: its score before any evidence."""
+        offenders, candidates = self.trained_on.get("offenders"), self.trained_on.get("candidates")
+        return float(offenders) / float(candidates) if offenders and candidates else 1e-3
+
+    def logit(self, features: pd.DataFrame) -> np.ndarray:
+        """Log-odds, per vehicle, that it is the offender's."""
+        raise NotImplementedError
+
+    def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Each feature's push on each vehicle's log-odds (columns FEATURES)."""
+        raise NotImplementedError
+
+    def score(self, features: pd.DataFrame) -> np.ndarray:
+        """The probability, per vehicle, that it is the offender's."""
+        if features.empty:
+            return np.zeros(0)
+        return sigmoid(self.logit(features))
+
+
+@dataclass
+class LogisticRanker(Ranker):
     """A logistic scoring model; ``weights`` maps each feature in FEATURES to its weight."""
 
     intercept: float
     weights: dict[str, float]
-    trained_on: dict[str, object] = field(default_factory=dict)
-
-    @classmethod
-    def default(cls) -> Ranker:
-        return cls.load(WEIGHTS_FILE)
-
-    @classmethod
-    def load(cls, path: Path) -> Ranker:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(float(data["intercept"]), {k: float(v) for k, v in data["weights"].items()},
-                   data.get("trained_on", {}))
+    trained_on: dict[str, Any] = field(default_factory=dict)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"intercept": self.intercept, "weights": self.weights,
+        path.write_text(json.dumps({"kind": "logistic", "intercept": self.intercept, "weights": self.weights,
                                     "trained_on": self.trained_on}, indent=1, ensure_ascii=False) + "\n",
                         encoding="utf-8")
 
@@ -69,12 +113,55 @@ class Ranker:
         return np.array([self.weights.get(name, 0.0) for name in FEATURES])
 
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Each feature's push on each candidate's log-odds."""
         return transform(features) * self.vector()
 
-    def score(self, features: pd.DataFrame) -> np.ndarray:
-        """The probability, per candidate, that it is the offender's vehicle."""
-        if features.empty:
-            return np.zeros(0)
-        logit = self.intercept + self.contributions(features).sum(axis=1).to_numpy()
-        return 1.0 / (1.0 + np.exp(-np.clip(logit, -40, 40)))
+    def logit(self, features: pd.DataFrame) -> np.ndarray:
+        return self.intercept + self.contributions(features).sum(axis=1).to_numpy()
+
+
+@dataclass
+class BoostedRanker(Ranker):
+    """Boosted trees ranking the vehicles of a case; ``slope`` and ``intercept`` calibrate the raw score."""
+
+    model: str
+    """The LightGBM model, as LightGBM writes it."""
+    slope: float
+    intercept: float
+    trained_on: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        import lightgbm
+
+        self._booster = lightgbm.Booster(model_str=self.model)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"kind": "boosted", "slope": self.slope, "intercept": self.intercept,
+                                    "trained_on": self.trained_on, "model": self.model},
+                                   ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def raw(self, features: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self._booster.predict(transform(features).to_numpy(dtype=float)), dtype=float)
+
+    def logit(self, features: pd.DataFrame) -> np.ndarray:
+        return self.intercept + self.slope * self.raw(features)
+
+    def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
+        x = transform(features)
+        if x.empty:
+            return x
+        contrib = np.asarray(self._booster.predict(x.to_numpy(dtype=float), pred_contrib=True), dtype=float)
+        return pd.DataFrame(contrib[:, : len(FEATURES)] * self.slope, index=features.index, columns=list(FEATURES))
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: Path, mtime_ns: int, size: int) -> Ranker:
+    return load_ranker(path)
+
+
+def load_ranker(path: Path) -> Ranker:
+    """The model saved at ``path`` (logistic or boosted)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("kind") == "boosted":
+        return BoostedRanker(data["model"], float(data["slope"]), float(data["intercept"]), data.get("trained_on", {}))
+    return LogisticRanker(float(data["intercept"]), {k: float(v) for k, v in data["weights"].items()},
+                          data.get("trained_on", {}))

@@ -64,6 +64,12 @@ def load_county(ctx: Context, county: Path, db: Path) -> None:
                 continue
             report = audited_import(store, actor, kind, path, user=actor.user)
             click.echo(report.summary())
+            if kind == "reads":
+                from pingan.cli.store_cmds import after_reads_import
+
+                derived = after_reads_import(store, actor, report)
+                if derived is not None:
+                    click.echo(derived.summary())
         prepare_grids(store, actor)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -11,9 +13,14 @@ from rich.table import Table
 
 from pingan.errors import BadFile
 from pingan.cli.common import Context, emit_json, json_option, pass_context
-from pingan.governance.audit import audited_import, record
+from pingan.governance.audit import Actor, audited_import, record
+from pingan.store.db import Store
 from pingan.store.importers import KINDS
+from pingan.store.importers.report import ImportReport
 from pingan.store.rejects import list_batches, list_set_aside
+
+if TYPE_CHECKING:
+    from pingan.anpr.summaries import DerivedReport
 
 
 @click.command("import")
@@ -47,12 +54,37 @@ def import_command(ctx: Context, kind: str, file: Path, encoding: str | None, no
                 bar.update(task, completed=done, total=total)
 
             report = audited_import(store, actor, kind, file, encoding=encoding, user=actor.user, progress=progress)
+        if not as_json:
+            click.echo(report.summary())
+            if report.set_aside:
+                click.echo(f"See the rows set aside with: pingan rejects --batch {report.batch_id}")
+        derived = after_reads_import(store, actor, report, show_bar=show_bar, console=console) \
+            if kind == "reads" else None
     if as_json:
-        emit_json(report.to_dict())
-    else:
-        click.echo(report.summary())
-        if report.set_aside:
-            click.echo(f"See the rows set aside with: pingan rejects --batch {report.batch_id}")
+        emit_json(report.to_dict() | ({"derived": derived.to_json()} if derived else {}))
+    elif derived is not None:
+        click.echo(derived.summary())
+
+
+def after_reads_import(store: Store, actor: Actor, report: ImportReport, *, show_bar: bool = False,
+                       console: Console | None = None) -> DerivedReport | None:
+    """Build the summaries and the time index for the days a reads import touched, in their own
+    transactions after the import committed (its speed figure stays the import's own). Audited as an
+    alteration; an interrupted build leaves those days stale, answered from the raw reads until rebuilt."""
+    from pingan.anpr.summaries import days_of_batch, summarise_import
+
+    if not report.accepted:
+        return None
+    days = days_of_batch(store, report.batch_id)
+    with Progress(TextColumn("building {task.fields[what]} {task.fields[day]}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} days"), console=console or Console(stderr=True),
+                  disable=not show_bar, transient=True) as bar:
+        task = bar.add_task("derived", total=len(days), what="summaries", day="")
+
+        def progress(what: str, day: date, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, what=what, day=str(day))
+
+        return summarise_import(store, actor, report.batch_id, days=days, progress=progress)
 
 
 @click.command("rejects")

@@ -538,9 +538,60 @@ def time_index_command(ctx: Context, start: str | None, end: str | None, rebuild
                    f"{doc['already_fresh']} day(s) were already up to date.")
 
 
+@click.command("summaries")
+@click.option("--start", default=None, metavar="DAY", help="First day to summarise (default: the first day of data).")
+@click.option("--end", default=None, metavar="DAY", help="Last day to summarise (default: the last day of data).")
+@click.option("--rebuild", is_flag=True, help="Rebuild days that are already up to date too.")
+@click.option("--drop", is_flag=True, help="Remove them instead (all of them, or the days before --start).")
+@json_option
+@pass_context
+def summaries_command(ctx: Context, start: str | None, end: str | None, rebuild: bool, drop: bool,
+                      as_json: bool) -> None:
+    """Build the per-day summaries and the time index that make suspects fast (a day at a time; days
+    already up to date are skipped). A reads import builds them for the days it touched; this rebuilds
+    them, e.g. after an interrupted build. They hold personal data like the reads: retention prunes them
+    too (--drop --start DAY removes the days before DAY).
+
+    Example: pingan summaries --start 2026-03-01 --end 2026-03-31
+    """
+    from datetime import date
+
+    from pingan.anpr.summaries import build_derived, drop_derived
+
+    def day_of(text: str | None, name: str) -> date | None:
+        if text is None:
+            return None
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            raise BadInput(f"{name} '{text}' is not a day; write it like 2026-03-01.") from None
+
+    first, last = day_of(start, "--start"), day_of(end, "--end")
+    if first and last and last < first:
+        raise BadInput(f"--end {end} is before --start {start}; swap them.")
+    with ctx.store() as store:
+        with audited(store, ctx.actor(), action="alteration", operation="anpr.summaries",
+                     params={"start": start, "end": end, "rebuild": rebuild, "drop": drop},
+                     needs_purpose=False) as audit:
+            if drop:
+                doc: dict[str, Any] = {"dropped": drop_derived(store, before=first)}
+            else:
+                report = build_derived(store, first, last, rebuild=rebuild)
+                audit.touched = report.reads
+                doc = report.to_json()
+                text = report.summary()
+    if as_json:
+        emit_json(doc)
+    elif drop:
+        click.echo(f"Removed the summaries of {doc['dropped']['summary_days']} day(s) and the time index of "
+                   f"{doc['dropped']['index_days']} day(s).")
+    else:
+        click.echo(text)
+
+
 COMMANDS = [
     companions_command, cloned_command, trajectory_command, stay_points_command, night_active_command,
-    first_seen_command, loitering_command, plate_search_command, time_index_command,
+    first_seen_command, loitering_command, plate_search_command, time_index_command, summaries_command,
 ]
 
 

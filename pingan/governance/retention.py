@@ -3,7 +3,8 @@
 A hold on a case keeps the reads that the case's queries look at: those by cameras within the hold's
 radius of the scene during the case window widened by the pad. Everything else older than the retention
 period is purged, in one transaction, and the purge is audited as an erasure with its counts. Copies of
-the reads go with them: the companions' time index (:mod:`pingan.anpr.time_index`) loses the same days.
+the reads go with them: the time index (:mod:`pingan.anpr.time_index`) and the per-day summaries
+(:mod:`pingan.anpr.summaries`) lose the same days, whole (a day with held reads left is answered from them).
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ class RetentionPlan:
     holds: int
     dry_run: bool
     index_days_pruned: int = 0
+    summary_days_pruned: int = 0
 
     def to_json(self) -> dict[str, object]:
         return {"cutoff_day": self.cutoff_day.isoformat(), "reads_purged": self.reads_purged,
                 "reads_held": self.reads_held, "watchlist_expired": self.watchlist_expired,
-                "holds": self.holds, "dry_run": self.dry_run, "index_days_pruned": self.index_days_pruned}
+                "holds": self.holds, "dry_run": self.dry_run, "index_days_pruned": self.index_days_pruned,
+                "summary_days_pruned": self.summary_days_pruned}
 
 
 def hold_case(store: Store, actor: Actor, case_id: str, reason: str) -> None:
@@ -62,13 +65,13 @@ def _held_predicate(store: Store) -> tuple[str, int]:
     return (" OR ".join(clauses) if clauses else "FALSE"), len(holds)
 
 
-def _prune_copies(con: object, cutoff: date) -> int:
-    """Days removed from derived copies of the reads (the time index), inside the purge's transaction."""
-    try:
-        from pingan.anpr.time_index import prune_time_index
-    except ImportError:  # an installation without the time index
-        return 0
-    return int(prune_time_index(con, cutoff))  # type: ignore[arg-type]
+def _prune_copies(con: object, cutoff: date) -> tuple[int, int]:
+    """Days removed from derived copies of the reads (the time index, the summaries), inside the purge's
+    transaction."""
+    from pingan.anpr.summaries import prune_summaries
+    from pingan.anpr.time_index import prune_time_index
+
+    return int(prune_time_index(con, cutoff)), int(prune_summaries(con, cutoff))  # type: ignore[arg-type]
 
 
 def run_retention(store: Store, actor: Actor, *, retention_days: int, today: date | None = None,
@@ -89,7 +92,8 @@ def run_retention(store: Store, actor: Actor, *, retention_days: int, today: dat
         if not dry_run:
             con.execute(f"DELETE FROM reads WHERE {old} AND NOT ({held})")
             con.execute("DELETE FROM watchlist WHERE valid_until < ?", [now])
-            plan = replace(plan, index_days_pruned=_prune_copies(con, cutoff))
+            index_days, summary_days = _prune_copies(con, cutoff)
+            plan = replace(plan, index_days_pruned=index_days, summary_days_pruned=summary_days)
         record(store, actor, action="erasure", operation="retention.run", params=plan.to_json(),
                touched=0 if dry_run else plan.reads_purged + plan.watchlist_expired)
     return plan

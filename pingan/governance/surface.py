@@ -147,6 +147,8 @@ COMMANDS: tuple[CommandAccess, ...] = (
     _cmd("plate-search", "personal", "consultation", "anpr.plate_search", purpose=True),
     _cmd("time-index", "personal", "alteration", "anpr.time_index",
          note="a time-ordered copy of the reads; retention prunes it with the reads"),
+    _cmd("summaries", "personal", "alteration", "anpr.summaries",
+         note="per-day summaries of the reads and the time index; retention prunes them with the reads"),
     _cmd("forecast", "data", "consultation", "forecast"),
     _cmd("grids grade", "data", "consultation", "grids.grade"),
     _cmd("grids show", "data", "consultation", "grids.show"),

@@ -183,3 +183,27 @@ def test_a_vehicle_out_at_an_hour_it_never_drives_outranks_a_night_worker(villag
     by_plate = {c.plate: c for c in result.candidates}
     assert by_plate["苏E30001"].features["own_hour_rarity"] > by_plate["苏E30002"].features["own_hour_rarity"]
     assert by_plate["苏E30001"].rank < by_plate["苏E30002"].rank
+
+
+def test_a_vehicle_that_went_out_of_sight_next_to_the_scene_outranks_one_that_stopped_at_the_far_edge(
+        store: Store) -> None:
+    # (the plate that sorts first is the one that should rank lower: a tie cannot pass)
+    # two cameras: one 0.5 km from the scene, one at the edge of the 5 km area; both vehicles come in
+    # past the edge camera, but only one goes on to the camera beside the scene and stays unseen there
+    add_camera(store, "NEAR", *offset(*SCENE, km_east=0.5))
+    add_camera(store, "EDGE", *offset(*SCENE, km_north=4.5))
+    add_case(store, "C1", "burglary", *SCENE, CASE_START, CASE_END)
+    add_read(store, "苏F40002", "EDGE", "2026-03-10 00:40")
+    add_read(store, "苏F40002", "NEAR", "2026-03-10 00:45")
+    add_read(store, "苏F40002", "NEAR", "2026-03-10 02:30")
+    add_read(store, "苏F40001", "NEAR", "2026-03-10 00:45")
+    add_read(store, "苏F40001", "EDGE", "2026-03-10 00:50")
+    add_read(store, "苏F40001", "EDGE", "2026-03-10 02:35")
+    result = suspects(store, SuspectQuery(case_id="C1"))
+    by_plate = {c.plate: c for c in result.candidates}
+    near, edge = by_plate["苏F40002"], by_plate["苏F40001"]
+    assert near.features["turn_km"] == pytest.approx(0.5, abs=0.05)
+    assert edge.features["turn_km"] == pytest.approx(4.5, abs=0.05)
+    assert edge.features["turned_nearest"] == 0.0 and near.features["turned_nearest"] == 1.0
+    assert near.rank < edge.rank
+    assert any("out of sight 0.5 km from the scene" in reason for reason in near.reasons)

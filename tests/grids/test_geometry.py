@@ -56,3 +56,4 @@ def test_area_and_lookup_by_id(store: Store) -> None:
     assert grids.grid("P1").properties == {"venues": 3}
     with pytest.raises(NotFound, match="no police grid 'P9'"):
         grids.grid("P9")
+

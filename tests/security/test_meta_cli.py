@@ -60,6 +60,7 @@ RUNS: dict[str, dict[str, Any]] = {
     "loitering": {"args": ["--purpose", "C001", "loitering", "--camera", "K22", "--json"]},
     "plate-search": {"args": ["--purpose", "C001", "plate-search", "苏A1*", "--json"]},
     "time-index": {"args": ["time-index", "--json"]},
+    "summaries": {"args": ["summaries", "--json"]},
     "forecast": {"args": ["forecast", "--as-of", DAY, "--top", "3", "--json"]},
     "grids grade": {"args": ["grids", "grade", "--as-of", NEXT_WEEK, "--json"]},
     "grids show": {"args": ["grids", "show", "--json"]},

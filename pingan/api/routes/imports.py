@@ -97,6 +97,14 @@ def _run_import(holder: StoreHolder, job: ImportJob, path: Path, actor: Actor) -
             job.state = "importing"
             report = audited_import(store, actor, job.kind, path, **kwargs)
         job.report = report_json(report)
+        if job.kind == "reads" and getattr(report, "accepted", 0):
+            from pingan.anpr.summaries import summarise_import  # after the import committed, as the CLI does
+
+            with holder.write_lock:  # the job stays "importing" until its days are summarised
+                try:
+                    job.report["derived"] = summarise_import(store, actor, report.batch_id).to_json()
+                except Exception as exc:  # the reads are stored; their days stay stale, answered from raw reads
+                    job.report["derived_error"] = f"Summaries not built ({type(exc).__name__}); run pingan summaries."
         job.state = "done"
     except PinganError as exc:
         job.error = {"code": exc.code, "message": exc.message}

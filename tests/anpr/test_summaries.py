@@ -1,0 +1,233 @@
+"""Per-day summaries of the reads: their contents, the fallback to raw reads for days not (or no longer)
+summarised, the same answers either way, built after an import, pruned by retention, rebuilt by a command."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pingan.anpr import summaries
+from pingan.anpr.area import Window, reads_in
+from pingan.anpr.features import (
+    HistoryConfig,
+    area_history,
+    history_window,
+    movements,
+    own_hours,
+    usual_places,
+)
+from pingan.anpr.summaries import (
+    CAMERA_HOURS,
+    DAYS_TABLE,
+    VEHICLE_DAYS,
+    build_derived,
+    build_summaries,
+    fresh_days,
+    vehicle_days,
+)
+from pingan.anpr.time_index import build_time_index, usable_days
+from pingan.governance.audit import Actor
+from pingan.governance.retention import run_retention
+from pingan.store.db import Store, open_store
+from pingan.timeutil import to_utc_naive
+from tests.builders import SCENE, add_camera, add_read, at, offset
+
+DAY = date(2026, 3, 10)
+
+
+def cameras_in_a_row(store: Store, n: int) -> list[str]:
+    ids = [f"K{i:02d}" for i in range(n)]
+    for i, camera_id in enumerate(ids):
+        add_camera(store, camera_id, *offset(*SCENE, km_east=i * 0.8))
+    return ids
+
+
+@pytest.fixture
+def small(store: Store) -> Store:
+    """Three vehicles over two days: a commuter, a night visitor, and a taxi that passes 17 cameras."""
+    cams = cameras_in_a_row(store, 18)
+    add_read(store, "苏A11111", "K00", "2026-03-10 08:00")
+    add_read(store, "苏A11111", "K01", "2026-03-10 08:05")
+    add_read(store, "苏A11111", "K01", "2026-03-10 18:10")
+    add_read(store, "苏A11111", "K00", "2026-03-11 08:01")
+    add_read(store, "苏B22222", "K02", "2026-03-10 02:30")
+    add_read(store, "苏B22222", "K02", "2026-03-10 02:40")
+    for i, camera_id in enumerate(cams[:17]):
+        add_read(store, "苏C33333", camera_id, datetime(2026, 3, 10, 10, 0) + timedelta(minutes=3 * i))
+    return store
+
+
+def test_a_days_summary_holds_each_vehicles_reads_hours_and_cameras(small: Store) -> None:
+    report = build_summaries(small)
+    assert report.built == [DAY, DAY + timedelta(days=1)]
+    got = vehicle_days(small, ["苏A11111", "苏B22222", "苏C33333"], DAY, DAY + timedelta(days=1))
+    days = got.days.set_index(["plate", got.days["day"].dt.date])
+    assert days.loc[("苏A11111", DAY), "reads"] == 3
+    assert days.loc[("苏A11111", DAY), "hours"] == (1 << 8) | (1 << 18)  # local hours
+    assert days.loc[("苏A11111", DAY + timedelta(days=1)), "hours"] == 1 << 8
+    assert days.loc[("苏B22222", DAY), "hours"] == 1 << 2
+    assert days.loc[("苏C33333", DAY), "reads"] == 17
+    taxi = got.cameras[got.cameras["plate"] == "苏C33333"]
+    assert sorted(taxi["camera_id"]) == [f"K{i:02d}" for i in range(17)]  # past 15 a second row holds the rest
+    rows = small.con.execute(f"SELECT count(*) FROM {VEHICLE_DAYS} WHERE day = DATE '{DAY}'").fetchall()[0][0]
+    assert rows == 4
+    hours = dict(small.con.execute(f"SELECT hour, sum(reads) FROM {CAMERA_HOURS} GROUP BY hour").fetchall())
+    assert hours == {2: 2, 8: 3, 10: 17, 18: 1}
+    assert small.con.execute(f"SELECT day, reads FROM {DAYS_TABLE} ORDER BY day").fetchall() == [
+        (DAY, 22), (DAY + timedelta(days=1), 1)]
+
+
+def test_a_day_imported_into_since_is_read_from_the_raw_reads_until_rebuilt(small: Store) -> None:
+    build_summaries(small)
+    assert fresh_days(small, DAY, DAY + timedelta(days=1)) == {DAY, DAY + timedelta(days=1)}
+    add_read(small, "苏A11111", "K05", "2026-03-11 22:00")
+    summaries.forget(small)
+    assert fresh_days(small, DAY, DAY + timedelta(days=1)) == {DAY}
+    got = vehicle_days(small, ["苏A11111"], DAY, DAY + timedelta(days=1))
+    second = got.cameras[got.cameras["day"].dt.date == DAY + timedelta(days=1)]
+    assert sorted(second["camera_id"]) == ["K00", "K05"]
+    raw = vehicle_days(small, ["苏A11111"], DAY, DAY + timedelta(days=1), use_summaries=False)
+    pd.testing.assert_frame_equal(sort(got.days), sort(raw.days), check_dtype=False)
+    assert build_summaries(small).built == [DAY + timedelta(days=1)]
+    assert fresh_days(small, DAY, DAY + timedelta(days=1)) == {DAY, DAY + timedelta(days=1)}
+
+
+def sort(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+@pytest.fixture
+def county(store: Store) -> Store:
+    """A small random county: 12 cameras, 150 vehicles, 12 days; some read at a camera with no position,
+    some spelled otherwise by the camera."""
+    rng = np.random.default_rng(3)
+    cams = cameras_in_a_row(store, 12)
+    rows = []
+    for v in range(150):
+        plate = f"苏E{v:05d}"
+        home = int(rng.integers(len(cams)))
+        for d in range(12):
+            if rng.random() < 0.6:
+                for _ in range(int(rng.integers(1, 6))):
+                    camera = cams[min(len(cams) - 1, max(0, home + int(rng.integers(-2, 3))))]
+                    if rng.random() < 0.02:
+                        camera = "NOWHERE"
+                    local = datetime(2026, 3, 1 + d) + timedelta(minutes=int(rng.integers(0, 24 * 60)))
+                    raw = plate.replace("E", "e") if rng.random() < 0.1 else plate  # as the camera spelled it
+                    rows.append((camera, to_utc_naive(local), local.date(), plate, raw, True, 0.9))
+    store.con.executemany("INSERT INTO reads (camera_id, ts, day, plate, plate_raw, plate_valid, confidence, "
+                          "batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, 0)", rows)
+    return store
+
+
+def test_summaries_and_raw_reads_give_the_same_history_places_hours_and_movements(county: Store) -> None:
+    padded = Window(to_utc_naive(at("2026-03-12 21:00")), to_utc_naive(at("2026-03-13 03:00")))
+    history = history_window(padded, HistoryConfig(days=10))
+    cams = ["K03", "K04", "K05"]
+
+    def answers(use: bool) -> tuple[pd.DataFrame, ...]:
+        summaries.forget(county)
+        seen = reads_in(county, cams, padded, use_index=use)
+        plates = sorted(set(seen["plate"]))
+        hist, profile = area_history(county, cams, history, plates=plates, use_summaries=use)
+        return (seen.drop(columns="read_id"), hist, pd.DataFrame({"p": profile}),
+                usual_places(county, plates, history, use_summaries=use),
+                own_hours(county, plates, history, use_summaries=use),
+                movements(county, plates, padded, use_index=use))
+
+    raw = answers(False)
+    build_derived(county)
+    assert usable_days(county, date(2026, 3, 1), date(2026, 3, 12)) == {date(2026, 3, d) for d in range(1, 13)}
+    fast = answers(True)
+    for a, b in zip(raw, fast, strict=True):
+        assert not a.empty
+        pd.testing.assert_frame_equal(sort(a), sort(b), check_dtype=False)
+    everyone, _ = area_history(county, cams, history)  # every vehicle the cameras saw, from the raw reads
+    pd.testing.assert_frame_equal(sort(everyone[everyone["plate"].isin(set(raw[1]["plate"]))]).astype(object),
+                                  sort(raw[1]).astype(object))
+    # a stale day in the middle: the rest still come from the summaries, the answers do not change
+    add_read(county, "苏E00007", "K04", "2026-03-08 12:00")
+    raw_again = answers(False)
+    assert date(2026, 3, 8) not in fresh_days(county, date(2026, 3, 1), date(2026, 3, 12))
+    for a, b in zip(raw_again, answers(True), strict=True):
+        pd.testing.assert_frame_equal(sort(a), sort(b), check_dtype=False)
+
+
+def test_the_history_is_whole_local_days_before_the_padded_windows_day() -> None:
+    padded = Window(to_utc_naive(at("2026-03-12 01:00")), to_utc_naive(at("2026-03-12 05:00")))
+    history = history_window(padded, HistoryConfig(days=28))
+    assert history.days() == (date(2026, 2, 12), date(2026, 3, 11))
+    assert history.start == to_utc_naive(at("2026-02-12 00:00"))
+    assert history.end < to_utc_naive(at("2026-03-12 00:00")) < history.end + timedelta(seconds=1)
+
+
+def test_retention_prunes_the_summaries_with_the_reads(small: Store) -> None:
+    add_read(small, "苏A11111", "K00", "2025-01-10 08:00")
+    build_derived(small)
+    plan = run_retention(small, Actor("admin1", "admin", "retention"), retention_days=365, today=date(2026, 3, 29))
+    assert plan.summary_days_pruned == 1 and plan.index_days_pruned == 1
+    for table in (VEHICLE_DAYS, CAMERA_HOURS, DAYS_TABLE):
+        left = small.con.execute(f"SELECT min(day) FROM {table}").fetchall()[0][0]
+        assert left == DAY, table
+
+
+@pytest.fixture
+def db_with_cameras(tmp_path: Path) -> Path:
+    db = tmp_path / "pingan.duckdb"
+    with open_store(db) as store:
+        cameras_in_a_row(store, 3)
+    return db
+
+
+def reads_file(folder: Path) -> Path:
+    from tests.store.helpers import make_read, write_reads_csv
+
+    return write_reads_csv(folder, [make_read("苏A12345", "K00", "2026-03-01 08:00:00"),
+                                    make_read("苏A12345", "K01", "2026-03-02 08:00:00"),
+                                    make_read("苏B54321", "K02", "2026-03-02 23:30:00")])
+
+
+def test_a_reads_import_builds_the_summaries_of_the_days_it_touched(db_with_cameras: Path, tmp_path: Path) -> None:
+    from pingan.cli import cli
+
+    file = reads_file(tmp_path)
+    result = CliRunner().invoke(cli, ["--db", str(db_with_cameras), "--user", "loader", "import", "reads", str(file)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Summaries and time index built for 2 day(s)" in result.output
+    with open_store(db_with_cameras) as store:
+        assert fresh_days(store, date(2026, 3, 1), date(2026, 3, 2)) == {date(2026, 3, 1), date(2026, 3, 2)}
+        assert usable_days(store, date(2026, 3, 1), date(2026, 3, 2)) == {date(2026, 3, 1), date(2026, 3, 2)}
+        ops = store.con.execute("SELECT operation, action FROM audit_log ORDER BY seq").fetchall()
+    assert ops[-2:] == [("import.reads", "collection"), ("anpr.summaries", "alteration")]
+    again = CliRunner().invoke(cli, ["--db", str(db_with_cameras), "import", "reads", str(file), "--json"],
+                               catch_exceptions=False)
+    assert json.loads(again.output)["accepted"] == 0 and "derived" not in json.loads(again.output)
+
+
+def test_the_summaries_command_rebuilds_and_drops_them_and_is_audited(db_with_cameras: Path, tmp_path: Path) -> None:
+    from pingan.cli import cli
+
+    CliRunner().invoke(cli, ["--db", str(db_with_cameras), "import", "reads", str(reads_file(tmp_path))],
+                       catch_exceptions=False)
+    run = CliRunner().invoke(cli, ["--db", str(db_with_cameras), "--user", "ana", "summaries", "--rebuild",
+                                   "--start", "2026-03-02", "--json"], catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.output)["summaries"]["built"] == ["2026-03-02"]
+    dropped = CliRunner().invoke(cli, ["--db", str(db_with_cameras), "summaries", "--drop", "--start", "2026-03-02",
+                                       "--json"], catch_exceptions=False)
+    assert json.loads(dropped.output)["dropped"] == {"summary_days": 1, "index_days": 1}
+    with open_store(db_with_cameras) as store:
+        assert fresh_days(store, date(2026, 3, 1), date(2026, 3, 2)) == {date(2026, 3, 2)}
+        audit = store.con.execute("SELECT user_name, operation, action, outcome FROM audit_log "
+                                  "WHERE operation = 'anpr.summaries' ORDER BY seq").fetchall()
+    assert audit[-2:] == [("ana", "anpr.summaries", "alteration", "ok"), (audit[-1][0], "anpr.summaries",
+                                                                         "alteration", "ok")]
+    bad = CliRunner().invoke(cli, ["--db", str(db_with_cameras), "summaries", "--start", "March"])
+    assert bad.exit_code != 0 and "is not a day" in str(bad.exception)
