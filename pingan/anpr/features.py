@@ -19,8 +19,8 @@ an experienced investigator already uses:
                       while the offence happens. Looked up, like ``far_km``, for a shortlist only.
 - ``dark_new``        ``dark_overlap`` for a vehicle new to these cameras (a resident parked at home at
                       night is unseen too, but is no stranger)
-- ``own_hour_rarity`` how unusual the hours of its reads here are for this vehicle itself, from its reads
-                      anywhere in the weeks before (a night-shift worker out at 02:00 is not unusual;
+- ``own_hour_rarity`` how unusual the hours of its reads here are for this vehicle itself, from the days
+                      it was out at each hour, anywhere, in the weeks before (a night-shift worker out at 02:00 is not unusual;
                       someone who never drives at night is)
 - ``near_km``         how close to the scene the nearest camera that saw it is (a car that went to the
                       scene passes the cameras on the way to it; one crossing the edge of the area does not)
