@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
+from pingan.anpr.summaries import build_derived
 from pingan.sim import SimConfig, simulate
 from pingan.store.db import open_store
 from pingan.store.importers import import_file
@@ -39,6 +40,8 @@ def county(config: SimConfig) -> tuple[Path, Path]:
     folder = OUT / f"county-{config.vehicles}-{config.days}-{config.seed}-{config.misread_rate}-{key}"
     db = folder / "pingan.duckdb"
     if db.exists():
+        with open_store(db) as store:  # a county cached before summaries existed gets them now
+            build_derived(store)
         return folder, db
     folder.mkdir(parents=True, exist_ok=True)
     simulate(folder, config)
@@ -49,6 +52,7 @@ def county(config: SimConfig) -> tuple[Path, Path]:
             path = folder / FILES[kind]
             if path.exists():
                 import_file(store, kind, path)
+        build_derived(store)  # as `pingan import reads` and `pingan demo` do after the import
     partial.rename(db)
     return folder, db
 

@@ -99,6 +99,9 @@ def create_app(db: Path, *, limits: Limits | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from pingan.anpr.ranking import Ranker
+
+        Ranker.default()  # load the suspect model (and LightGBM) before the first case, not during it
         yield
         holder.close()
 
