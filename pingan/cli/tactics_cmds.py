@@ -9,7 +9,7 @@ Without --start/--end a command looks at the last days of data and says so.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import click
@@ -490,6 +490,22 @@ def plate_search_command(ctx: Context, pattern: str, start: str | None, end: str
     _print(table)
 
 
+def day_range(start: str | None, end: str | None) -> tuple[date | None, date | None]:
+    """--start and --end as days (either may be absent); one sentence when they are not days or swapped."""
+    def day_of(text: str | None, name: str) -> date | None:
+        if text is None:
+            return None
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            raise BadInput(f"{name} '{text}' is not a day; write it like 2026-03-01.") from None
+
+    first, last = day_of(start, "--start"), day_of(end, "--end")
+    if first and last and last < first:
+        raise BadInput(f"--end {end} is before --start {start}; swap them.")
+    return first, last
+
+
 @click.command("time-index")
 @click.option("--start", default=None, metavar="DAY", help="First day to index (default: the first day of data).")
 @click.option("--end", default=None, metavar="DAY", help="Last day to index (default: the last day of data).")
@@ -505,19 +521,9 @@ def time_index_command(ctx: Context, start: str | None, end: str | None, rebuild
 
     Example: pingan time-index --start 2026-03-01 --end 2026-03-31
     """
-    from datetime import date
-
     from pingan.anpr.time_index import build_time_index, drop_time_index
 
-    def day_of(text: str | None, name: str) -> date | None:
-        if text is None:
-            return None
-        try:
-            return date.fromisoformat(text[:10])
-        except ValueError:
-            raise BadInput(f"{name} '{text}' is not a day; write it like 2026-03-01.") from None
-
-    first, last = day_of(start, "--start"), day_of(end, "--end")
+    first, last = day_range(start, end)
     with ctx.store() as store:
         with audited(store, ctx.actor(), action="alteration", operation="anpr.time_index",
                      params={"start": start, "end": end, "rebuild": rebuild, "drop": drop},
@@ -554,21 +560,9 @@ def summaries_command(ctx: Context, start: str | None, end: str | None, rebuild:
 
     Example: pingan summaries --start 2026-03-01 --end 2026-03-31
     """
-    from datetime import date
-
     from pingan.anpr.summaries import build_derived, drop_derived
 
-    def day_of(text: str | None, name: str) -> date | None:
-        if text is None:
-            return None
-        try:
-            return date.fromisoformat(text[:10])
-        except ValueError:
-            raise BadInput(f"{name} '{text}' is not a day; write it like 2026-03-01.") from None
-
-    first, last = day_of(start, "--start"), day_of(end, "--end")
-    if first and last and last < first:
-        raise BadInput(f"--end {end} is before --start {start}; swap them.")
+    first, last = day_range(start, end)
     with ctx.store() as store:
         with audited(store, ctx.actor(), action="alteration", operation="anpr.summaries",
                      params={"start": start, "end": end, "rebuild": rebuild, "drop": drop},
