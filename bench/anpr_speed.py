@@ -63,7 +63,7 @@ def child(db: str, case_ids: list[str], groups: list[list[str]], top: int | None
 
 #: The reads and what is derived from them (time index, per-day summaries), read from an attached store.
 READ_TABLES = ("reads", "anpr_time_index", "anpr_time_index_days", "anpr_vehicle_days", "anpr_camera_hours",
-               "anpr_summary_cameras", "anpr_summary_days", "anpr_summary_state")
+               "anpr_summary_cameras", "anpr_summary_days", "anpr_summary_state", "anpr_summary_files")
 
 
 def attach_reads(store: Any, reads_db: str) -> list[str]:

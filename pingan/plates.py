@@ -206,6 +206,10 @@ def wildcard_keys(plate: str, substitutions: int = 1) -> Iterator[str]:
     that many substitutions share a key. Used to find fuzzy candidates without comparing all pairs.
     """
     yield plate
+    if substitutions == 1:  # the common case, without building lists (it runs for every plate of an area)
+        for i in range(len(plate)):
+            yield plate[:i] + "?" + plate[i + 1:]
+        return
     for k in range(1, substitutions + 1):
         for positions in combinations(range(len(plate)), k):
             chars = list(plate)

@@ -246,6 +246,24 @@ def vehicle_features(
     hist = history_days.set_index("plate")["history_days"] if not history_days.empty else pd.Series(dtype=float)
     f["history_days"] = f["plate"].map(hist).fillna(0.0).astype(float)
     f["new_here"] = (f["history_days"] == 0).astype(float)
+    f["relevance"] = f["plate"].map(relevance).fillna(0.0).astype(float)
+    kinds = f["plate"].map(watch_kind)
+    f["watchlisted"] = kinds.notna().astype(float)
+    f["fuzzy"] = (kinds == "fuzzy").astype(float)
+    f = with_lookups(f, usual=usual, stays=stays, own_rarity=own_rarity, scene_lon=scene_lon, scene_lat=scene_lat)
+    shape = unseen_stretch(r, area_cameras if area_cameras is not None
+                           else pd.DataFrame({"km": [], "toward": []}, dtype=float))
+    for name in ("near_km", "turn_km", "turned_nearest", "approach", "depart"):
+        f[name] = shape[name].to_numpy()
+    return f
+
+
+def with_lookups(features: pd.DataFrame, *, usual: pd.DataFrame, stays: pd.DataFrame | None,
+                 own_rarity: pd.Series | None, scene_lon: float, scene_lat: float) -> pd.DataFrame:
+    """The features that come from looking vehicles up beyond the area (where each usually is, its stay
+    near the scene, its own hours), filled in on a copy of ``features``: ``far_km``, ``unknown_history``,
+    ``dark_overlap``, ``dark_new``, ``own_hour_rarity``. A vehicle not looked up gets ``unknown_history``."""
+    f = features.copy()
     u = usual.set_index("plate") if not usual.empty else pd.DataFrame(columns=["usual_lon", "usual_lat"])
     lon = f["plate"].map(u["usual_lon"]) if "usual_lon" in u else pd.Series(np.nan, index=f.index)
     lat = f["plate"].map(u["usual_lat"]) if "usual_lat" in u else pd.Series(np.nan, index=f.index)
@@ -255,19 +273,11 @@ def vehicle_features(
         far[known] = haversine_km(lon[known].to_numpy(), lat[known].to_numpy(), scene_lon, scene_lat)
     f["far_km"] = far
     f["unknown_history"] = (~known).astype(float)
-    f["relevance"] = f["plate"].map(relevance).fillna(0.0).astype(float)
-    kinds = f["plate"].map(watch_kind)
-    f["watchlisted"] = kinds.notna().astype(float)
-    f["fuzzy"] = (kinds == "fuzzy").astype(float)
     has = stays is not None and not stays.empty
     f["dark_overlap"] = f["plate"].map(stays["dark_overlap"]).fillna(0.0).astype(float) if has else 0.0  # type: ignore[index]
     f["dark_new"] = f["dark_overlap"] * f["new_here"]
     has_own = own_rarity is not None and not own_rarity.empty
     f["own_hour_rarity"] = f["plate"].map(own_rarity).fillna(0.0).astype(float) if has_own else 0.0
-    shape = unseen_stretch(r, area_cameras if area_cameras is not None
-                           else pd.DataFrame({"km": [], "toward": []}, dtype=float))
-    for name in ("near_km", "turn_km", "turned_nearest", "approach", "depart"):
-        f[name] = shape[name].to_numpy()
     return f
 
 

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -43,6 +44,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pingan.anpr import vehicle_day_files
 from pingan.store.db import Store
 from pingan.timeutil import local_tz
 
@@ -118,13 +120,32 @@ def number_cameras(con: duckdb.DuckDBPyConnection, source_sql: str) -> None:
 # --- freshness -------------------------------------------------------------------------------------------
 
 def _memo(store: Store) -> dict[str, Any]:
-    """What this store has already counted and fetched, valid while the reads table keeps its size."""
-    total = store.con.execute("SELECT count(*) FROM reads").fetchall()[0][0]
+    """What this store has already counted and fetched, valid while the reads table keeps its size (inside
+    :func:`one_question` the size is counted once)."""
     memo: dict[str, Any] = store.__dict__.setdefault("_summary_memo", {})
+    if memo.get("pinned") and "total" in memo:
+        return memo
+    total = store.con.execute("SELECT count(*) FROM reads").fetchall()[0][0]
     if memo.get("total") != total:
         memo.clear()
         memo.update(total=total, counts={}, vehicles={})
     return memo
+
+
+@contextmanager
+def one_question(store: Store) -> Iterator[None]:
+    """Answer one question (a suspects query, say) against the reads as they are when it starts: the reads
+    table's size, which decides what is remembered, is counted once rather than at every lookup (a
+    millisecond each, a dozen times a query). Nothing may write reads inside."""
+    memo = _memo(store)
+    if memo.get("pinned"):
+        yield
+        return
+    memo["pinned"] = True
+    try:
+        yield
+    finally:
+        memo.pop("pinned", None)
 
 
 def known(store: Store, what: str, find: Callable[[], Any]) -> Any:
@@ -162,6 +183,10 @@ def fresh_in(store: Store, days_table: str, first: date, last: date) -> set[date
     checked then and nothing was imported or purged since (an import or a purge changes the size), so no
     day needs counting; otherwise each day's reads are counted.
     """
+    return set(known(store, f"fresh:{days_table}:{first}:{last}", lambda: _fresh_in(store, days_table, first, last)))
+
+
+def _fresh_in(store: Store, days_table: str, first: date, last: date) -> set[date]:
     if not known(store, f"exists:{days_table}", lambda: _table_exists(store.con, days_table)):
         return set()
     built = {d: int(n) for d, n in store.con.execute(
@@ -217,7 +242,7 @@ def _pack_sql(source: str) -> str:
         SELECT {plate_key_sql('plate')} AS key, reads, hours, {', '.join(PACKED)} FROM rows"""
 
 
-def _build_day(con: duckdb.DuckDBPyConnection, day: date, reads: int) -> None:
+def _build_day(con: duckdb.DuckDBPyConnection, day: date, reads: int, built_at: datetime) -> None:
     number_cameras(con, f"SELECT camera_id FROM reads WHERE day = DATE '{day}'")
     con.execute(f"DELETE FROM {VEHICLE_DAYS} WHERE day = DATE '{day}'")
     con.execute(f"DELETE FROM {CAMERA_HOURS} WHERE day = DATE '{day}'")
@@ -228,7 +253,7 @@ def _build_day(con: duckdb.DuckDBPyConnection, day: date, reads: int) -> None:
         FROM _pa_day GROUP BY cam, hour ORDER BY cam, hour""")
     con.execute(f"INSERT INTO {VEHICLE_DAYS} SELECT DATE '{day}', * FROM ({_pack_sql('_pa_day')}) ORDER BY key")
     con.execute("DROP TABLE _pa_day")
-    con.execute(f"INSERT OR REPLACE INTO {DAYS_TABLE} VALUES (DATE '{day}', ?, ?)", [reads, datetime.now()])
+    con.execute(f"INSERT OR REPLACE INTO {DAYS_TABLE} VALUES (DATE '{day}', ?, ?)", [reads, built_at])
 
 
 @dataclass
@@ -273,14 +298,20 @@ def build_summaries(store: Store, first: date | None = None, last: date | None =
     report.already_fresh = [d for d in sorted(actual) if d not in todo]
     for i, day in enumerate(todo):
         t0 = time.perf_counter()
+        built_at = datetime.now()
         with store.atomic() as con:
-            _build_day(con, day, actual[day])
+            _build_day(con, day, actual[day], built_at)
+        vehicle_day_files.write_day(store, day, actual[day], built_at)
         report.seconds_per_day[day] = time.perf_counter() - t0
         report.built.append(day)
         report.reads += actual[day]
         if progress is not None:
             progress(day, i + 1, len(todo))
     check_all(store, DAYS_TABLE)
+    stamps = {d: (int(n), b) for d, n, b in store.con.execute(f"SELECT day, reads, built_at FROM {DAYS_TABLE}").fetchall()}
+    for day in vehicle_day_files.without_files(store, {d: s for d, s in stamps.items() if d in actual}):
+        vehicle_day_files.write_day(store, day, *stamps[day])
+    vehicle_day_files.tidy(store, [(d, n, b) for d, (n, b) in stamps.items()])
     forget(store)
     report.seconds = time.perf_counter() - started
     return report
@@ -290,7 +321,9 @@ def drop_summaries(store: Store, before: date | None = None) -> int:
     """Remove the summaries of the days before ``before`` (all days when None); returns the days removed."""
     forget(store)
     with store.atomic() as con:
-        return prune_summaries(con, before)
+        days = prune_summaries(con, before)
+    vehicle_day_files.remove_files(store, before)
+    return days
 
 
 def prune_summaries(con: duckdb.DuckDBPyConnection, before: date | None) -> int:
@@ -335,30 +368,45 @@ def _exclude(stale: list[date]) -> str:
 
 def _vehicle_days_from_summaries(store: Store, keys: pd.DataFrame, first: date, last: date,
                                  stale: list[date]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    store.con.register("_pa_keys", keys)
-    try:
-        found = store.con.execute(f"""
-            SELECT v.key, v.day, v.reads, v.hours, {', '.join('v.' + c for c in PACKED)}
-            FROM {VEHICLE_DAYS} v JOIN _pa_keys k ON v.key = k.key
-            WHERE v.day BETWEEN DATE '{first}' AND DATE '{last}'{_exclude(stale)}""").fetchnumpy()
-        numbers = known(store, "camera_numbers",
-                        lambda: store.con.execute(f"SELECT cam, camera_id FROM {CAMERAS}").fetchall())
-    finally:
-        store.con.unregister("_pa_keys")
+    # days with their memory-mapped copy are looked up there (binary search), the rest joined in DuckDB
+    stamps = {d: s for d, s in vehicle_day_files.day_stamps(store.con, DAYS_TABLE, first, last).items()
+              if d not in set(stale)}
+    found, covered = vehicle_day_files.lookup(store, keys["key"].to_numpy(), stamps)
+    rest = [d for d in _days(first, last) if d not in covered and d in stamps]
+    if rest:
+        store.con.register("_pa_keys", keys[["key"]])
+        try:
+            joined = store.con.execute(f"""
+                SELECT v.key, v.day, v.reads, v.hours, {', '.join('v.' + c for c in PACKED)}
+                FROM {VEHICLE_DAYS} v JOIN _pa_keys k ON v.key = k.key
+                WHERE v.day IN ({', '.join(f"DATE '{d}'" for d in rest)})""").fetchnumpy()
+        finally:
+            store.con.unregister("_pa_keys")
+        joined["day"] = pd.to_datetime(np.asarray(joined["day"])).to_numpy().astype("datetime64[D]")
+        found = {c: np.concatenate([np.asarray(found[c]), np.ma.filled(np.ma.asarray(joined[c]), 0).astype(found[c].dtype)])
+                 for c in found}
+    numbers = known(store, "camera_numbers",
+                    lambda: store.con.execute(f"SELECT cam, camera_id FROM {CAMERAS}").fetchall())
     # plates and cameras as categories (codes into the plates asked for, the numbered cameras): a few
     # hundred thousand rows of them cost nothing, where as strings pandas spends longer than the query
     which = pd.Index(keys["key"].to_numpy()).get_indexer(found["key"]).astype(np.int64)
     plate_type = pd.CategoricalDtype(keys["plate"].tolist())
-    day = pd.to_datetime(np.asarray(found["day"])).to_numpy().astype("datetime64[D]")
-    # a vehicle seen by more than SLOTS cameras has a second row that day: one row per vehicle-day
-    vday, first_row, inverse = np.unique(which * 1_000_000 + day.astype(np.int64), return_index=True,
-                                         return_inverse=True)
-    reads = np.bincount(inverse, weights=np.asarray(found["reads"], dtype=np.float64), minlength=len(vday))
-    hours = np.zeros(len(vday), dtype=np.int64)
-    np.bitwise_or.at(hours, inverse, np.asarray(found["hours"], dtype=np.int64))
+    day = np.asarray(found["day"]).astype("datetime64[D]")
+    # a vehicle seen by more than SLOTS cameras has a second row that day: one row per vehicle-day (the
+    # few later rows are folded into the first; hashing finds them faster than sorting everything)
+    vehicle_day = pd.Index(which * 1_000_000 + day.astype(np.int64))
+    later = vehicle_day.duplicated(keep="first")
+    reads = np.asarray(found["reads"], dtype=np.int64)
+    hours = np.asarray(found["hours"], dtype=np.int64)
+    first_row = np.flatnonzero(~later)
+    reads_day, hours_day = reads[first_row].copy(), hours[first_row].copy()
+    if later.any():
+        into = pd.Index(vehicle_day[first_row]).get_indexer(vehicle_day[later])
+        np.add.at(reads_day, into, reads[later])
+        np.bitwise_or.at(hours_day, into, hours[later])
     days = pd.DataFrame({"plate": pd.Categorical.from_codes(which[first_row], dtype=plate_type),
-                         "day": day[first_row], "reads": reads.astype(np.int64), "hours": hours})
-    packed = np.stack([np.ma.filled(np.ma.asarray(found[c]), 0).astype(np.uint64) for c in PACKED], axis=1) \
+                         "day": day[first_row], "reads": reads_day, "hours": hours_day})
+    packed = np.stack([np.asarray(found[c], dtype=np.uint64) for c in PACKED], axis=1) \
         if len(which) else np.zeros((0, COLUMNS), dtype=np.uint64)
     shifts = (np.arange(PER_COLUMN, dtype=np.uint64) * np.uint64(CAMERA_BITS))
     cams = ((packed[:, :, None] >> shifts) & np.uint64(MAX_CAMERAS)).reshape(len(which), -1)

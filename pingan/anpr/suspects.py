@@ -27,8 +27,10 @@ from pingan.anpr.features import (
     stays_near,
     usual_places,
     vehicle_features,
+    with_lookups,
 )
 from pingan.anpr.ranking import Ranker
+from pingan.anpr.summaries import one_question
 from pingan.anpr.relevance import relevance as relevance_of
 from pingan.anpr.watchlist import MAX_FUZZY_COST, Match, Watchlists
 from pingan.errors import BadInput
@@ -203,7 +205,11 @@ class ScoredArea:
 
 def score_area(store: Store, query: SuspectQuery, ranker: Ranker | None = None) -> ScoredArea:
     """Score every vehicle seen around a case: the engine behind :func:`suspects` and :func:`collide`."""
-    ranker = ranker or Ranker.default()
+    with one_question(store):
+        return _score_area(store, query, ranker or Ranker.default())
+
+
+def _score_area(store: Store, query: SuspectQuery, ranker: Ranker) -> ScoredArea:
     case = load_case(store, query.case_id)
     window = Window(case.start, case.end)
     padded = window.widened(query.pad)
@@ -229,16 +235,12 @@ def score_area(store: Store, query: SuspectQuery, ranker: Ranker | None = None) 
     kinds = {p: m.kind for p, (m, _) in best.items()}
     area_cameras = area.cameras.set_index("camera_id")[["km", "toward"]]
 
-    def features_with(usual: pd.DataFrame, stays: pd.DataFrame | None = None,
-                      own: pd.Series | None = None) -> pd.DataFrame:
-        return vehicle_features(
-            reads, window=window, padded=padded, history_days=hist_days, hour_profile=profile,
-            usual=usual, scene_lon=case.lon, scene_lat=case.lat, relevance=relevance, watch_kind=kinds,
-            stays=stays, own_rarity=own, area_cameras=area_cameras,
-        )
-
     # Where a vehicle usually is costs a query per candidate set: ask it for the strongest first-pass ones.
-    first = features_with(pd.DataFrame())
+    first = vehicle_features(
+        reads, window=window, padded=padded, history_days=hist_days, hour_profile=profile,
+        usual=pd.DataFrame(), scene_lon=case.lon, scene_lat=case.lat, relevance=relevance, watch_kind=kinds,
+        area_cameras=area_cameras,
+    )
     first_pass = ranker.score(first.assign(unknown_history=0.0))
     shortlist = first["plate"].to_numpy()[np.argsort(-first_pass, kind="stable")[:USUAL_PLACE_CANDIDATES]]
     usual = usual_places(store, list(shortlist), history)
@@ -246,7 +248,7 @@ def score_area(store: Store, query: SuspectQuery, ranker: Ranker | None = None) 
     stays = stays_near(moves, window, case.lon, case.lat, query.radius_km)
     offset = to_local(window.start).utcoffset() or timedelta(0)
     own = own_hour_rarity(reads, own_hours(store, list(shortlist), history), offset)
-    feats = features_with(usual, stays, own)
+    feats = with_lookups(first, usual=usual, stays=stays, own_rarity=own, scene_lon=case.lon, scene_lat=case.lat)
     outside = ~feats["plate"].isin(set(shortlist))
     feats.loc[outside, "unknown_history"] = 0.0  # not looked up: no evidence either way
     feats["score"] = ranker.score(feats)

@@ -96,4 +96,8 @@ def run_retention(store: Store, actor: Actor, *, retention_days: int, today: dat
             plan = replace(plan, index_days_pruned=index_days, summary_days_pruned=summary_days)
         record(store, actor, action="erasure", operation="retention.run", params=plan.to_json(),
                touched=0 if dry_run else plan.reads_purged + plan.watchlist_expired)
+    if not dry_run:  # the summaries' file copies of the purged days (files are not in the transaction)
+        from pingan.anpr.vehicle_day_files import remove_files
+
+        remove_files(store, cutoff)
     return plan

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from pingan.anpr import summaries
+from pingan.anpr import summaries, vehicle_day_files
 from pingan.anpr.area import Window, reads_in
 from pingan.anpr.features import (
     HistoryConfig,
@@ -231,3 +231,76 @@ def test_the_summaries_command_rebuilds_and_drops_them_and_is_audited(db_with_ca
                                                                          "alteration", "ok")]
     bad = CliRunner().invoke(cli, ["--db", str(db_with_cameras), "summaries", "--start", "March"])
     assert bad.exit_code != 0 and "is not a day" in str(bad.exception)
+
+
+# --- the memory-mapped copies of the vehicle-days ------------------------------------------------------------
+
+def vehicle_day_stems(store: Store) -> set[str]:
+    folder = vehicle_day_files.folder_for(store)
+    assert folder is not None
+    return {p.name.split(".keys.")[0] for p in folder.glob("*.keys.npy")}
+
+
+def test_the_vehicle_day_files_answer_as_duckdb_does_and_a_missing_file_falls_back(county: Store) -> None:
+    build_summaries(county)
+    stems = vehicle_day_stems(county)
+    assert len(stems) == 12  # a pair of files a day, named by day, reads and build stamp
+    plates = [f"苏E{v:05d}" for v in range(0, 150, 3)] + ["苏X99999"]  # one never seen
+    first, last = date(2026, 3, 1), date(2026, 3, 12)
+    keys = np.array([summaries.plate_key(p) for p in plates], dtype=np.uint64)
+    stamps = vehicle_day_files.day_stamps(county.con, DAYS_TABLE, first, last)
+    found, covered = vehicle_day_files.lookup(county, keys, stamps)
+    assert covered == set(stamps) and len(found["key"]) > 100
+    summaries.forget(county)
+    from_files = vehicle_days(county, plates, first, last)
+    for path in vehicle_day_files.folder_for(county).glob("2026-03-0[1-6].*"):  # type: ignore[union-attr]
+        path.unlink()  # half the days lose their files: those are joined in DuckDB
+    summaries.forget(county)
+    mixed = vehicle_days(county, plates, first, last)
+    raw = vehicle_days(county, plates, first, last, use_summaries=False)
+    for got in (from_files, mixed):
+        pd.testing.assert_frame_equal(sort(got.days.astype({"plate": object})), sort(raw.days.astype({"plate": object})),
+                                      check_dtype=False)
+        pd.testing.assert_frame_equal(sort(got.cameras.astype(object)), sort(raw.cameras.astype(object)), check_dtype=False)
+
+
+def test_a_file_from_an_older_build_of_its_day_is_never_read_and_is_removed(county: Store) -> None:
+    build_summaries(county)
+    folder = vehicle_day_files.folder_for(county)
+    assert folder is not None
+    old = sorted(folder.glob("2026-03-05.*.keys.npy"))
+    assert len(old) == 1
+    old_bytes = old[0].read_bytes()
+    add_read(county, "苏E00007", "K04", "2026-03-05 12:00")
+    build_summaries(county)  # the day is rebuilt with a new stamp; the old pair goes
+    new = sorted(folder.glob("2026-03-05.*.keys.npy"))
+    assert len(new) == 1 and new != old and not old[0].exists()
+    # a file whose name matches no built day (here: last build's, put back) is not used
+    old[0].write_bytes(old_bytes)
+    stamps = vehicle_day_files.day_stamps(county.con, DAYS_TABLE, date(2026, 3, 5), date(2026, 3, 5))
+    (folder / new[0].name).unlink()
+    _, covered = vehicle_day_files.lookup(county, np.array([summaries.plate_key("苏E00007")], dtype=np.uint64), stamps)
+    assert covered == set()
+    got = vehicle_days(county, ["苏E00007"], date(2026, 3, 5), date(2026, 3, 5))
+    assert "K04" in set(got.cameras["camera_id"].astype(object))  # the new read, from DuckDB
+    build_summaries(county, rebuild=True)
+    assert not old[0].exists()
+
+
+def test_retention_removes_the_vehicle_day_files_of_the_purged_days(small: Store) -> None:
+    add_read(small, "苏A11111", "K00", "2025-01-10 08:00")
+    build_derived(small)
+    assert any(s.startswith("2025-01-10") for s in vehicle_day_stems(small))
+    run_retention(small, Actor("admin1", "admin", "retention"), retention_days=365, today=date(2026, 3, 29))
+    stems = vehicle_day_stems(small)
+    assert stems and not any(s.startswith("2025-01-10") for s in stems)
+
+
+def test_a_store_summarised_before_the_files_existed_gets_them_at_the_next_build(county: Store) -> None:
+    build_summaries(county)
+    folder = vehicle_day_files.folder_for(county)
+    assert folder is not None
+    for path in folder.glob("*.npy"):
+        path.unlink()
+    report = build_summaries(county)
+    assert report.built == [] and len(vehicle_day_stems(county)) == 12
