@@ -171,6 +171,21 @@ def attribute_misreads(reads: pd.DataFrame, matches: dict[str, list[Match]], his
     return reads.assign(plate=reads["plate"].map(lambda p: rename.get(p, p)))
 
 
+def with_misreads(moves: pd.DataFrame, reads: pd.DataFrame, cameras: pd.DataFrame) -> pd.DataFrame:
+    """A vehicle's movements plus the area's reads attributed to it from a misread (:func:`attribute_misreads`):
+    looked up by its own plate, a vehicle whose way out was misread would seem never to have left."""
+    if moves.empty or reads.empty or "seen_plate" not in reads:
+        return moves
+    misread = reads[(reads["seen_plate"] != reads["plate"]) & reads["plate"].isin(set(moves["plate"]))]
+    if misread.empty:
+        return moves
+    where = cameras.set_index("camera_id")
+    extra = pd.DataFrame({"plate": misread["plate"].to_numpy(), "ts": misread["ts"].to_numpy(),
+                          "lon": where["lon"].reindex(misread["camera_id"]).to_numpy(),
+                          "lat": where["lat"].reindex(misread["camera_id"]).to_numpy()}).dropna()
+    return pd.concat([moves, extra], ignore_index=True).sort_values(["plate", "ts"], kind="stable").reset_index(drop=True)
+
+
 @dataclass
 class ScoredArea:
     """Every vehicle seen around a case with its features and score, best first (before rendering)."""
@@ -244,7 +259,7 @@ def _score_area(store: Store, query: SuspectQuery, ranker: Ranker) -> ScoredArea
     first_pass = ranker.score(first.assign(unknown_history=0.0))
     shortlist = first["plate"].to_numpy()[np.argsort(-first_pass, kind="stable")[:USUAL_PLACE_CANDIDATES]]
     usual = usual_places(store, list(shortlist), history)
-    moves = movements(store, list(shortlist), padded)
+    moves = with_misreads(movements(store, list(shortlist), padded), reads, area.cameras)
     stays = stays_near(moves, window, case.lon, case.lat, query.radius_km)
     offset = to_local(window.start).utcoffset() or timedelta(0)
     own = own_hour_rarity(reads, own_hours(store, list(shortlist), history), offset)

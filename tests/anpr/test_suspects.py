@@ -118,6 +118,17 @@ def test_a_misread_of_a_vehicle_also_read_correctly_is_counted_as_that_vehicle(v
     assert top.plate == "苏E12345" and len(top.reads) == 2 and top.watchlist.kind == "exact"
 
 
+def test_a_stay_whose_way_out_was_misread_is_still_a_stay_near_the_scene(village: Store) -> None:
+    add_watch(village, "苏E12345", "P9", ["cable_theft"])
+    add_read(village, "苏E12345", "A", "2026-03-10 00:50")
+    add_read(village, "苏E1Z345", "A", "2026-03-10 03:10", confidence=0.5)  # the way out, misread
+    in_and_out(village, "苏E67890")  # the same stay, read right both ways
+    result = suspects(village, SuspectQuery(case_id="C1"))
+    features = {c.plate: c.features for c in result.candidates}
+    assert features["苏E12345"]["dark_overlap"] == pytest.approx(features["苏E67890"]["dark_overlap"])
+    assert features["苏E12345"]["dark_overlap"] > 0.9
+
+
 def test_double_reads_are_one_pass_and_all_spellings_are_one_vehicle(village: Store) -> None:
     add_read(village, "苏F12345", "A", "2026-03-10 01:30:00")
     add_read(village, "苏F·12345", "A", "2026-03-10 01:30:04")
