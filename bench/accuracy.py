@@ -1,6 +1,7 @@
 """Accuracy of suspects and collide on simulated counties: fit the rankers on some seeds, evaluate on others.
 
     python bench/accuracy.py fit --seeds 101 102 103 104 105 106 107   # writes both rankers' files
+    python bench/accuracy.py fit --seeds 101 … 114 --frames /tmp/frames.parquet   # keeps the features to refit
     python bench/accuracy.py evaluate --seeds 1 2 3 4 5 --misread 0.03 --models boosted logistic
     python bench/accuracy.py evaluate --seeds 1 2 --misread 0.01 0.1 --append
 
@@ -68,14 +69,25 @@ def main() -> None:
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--models", nargs="+", choices=sorted(MODEL_FILES), default=["boosted"])
     parser.add_argument("--append", action="store_true", help="add rows to the table in docs/accuracy.md")
+    parser.add_argument("--frames", type=Path,
+                        help="fit: the candidates' features as Parquet; read from it when it exists (from an "
+                             "earlier fit on the same seeds and code), else collected and written to it")
     args = parser.parse_args()
 
     if args.mode == "fit":
+        import pandas as pd
+
         frames: list = []
-        for misread in args.misread:
-            for vehicles in args.vehicles:
-                # candidates and features do not depend on the model: any ranker collects them
-                run(args.seeds, misread, vehicles, args.days, load_ranker(WEIGHTS_FILE), collect=frames)
+        if args.frames is not None and args.frames.exists():
+            frames = [pd.read_parquet(args.frames)]
+        else:
+            for misread in args.misread:
+                for vehicles in args.vehicles:
+                    # features barely depend on the model (only which 1,000 get looked up further): the
+                    # model in use collects them, as suspects would
+                    run(args.seeds, misread, vehicles, args.days, load_ranker(BOOSTED_FILE), collect=frames)
+            if args.frames is not None:
+                pd.concat(frames, ignore_index=True).to_parquet(args.frames)
         note = {"seeds": args.seeds, "misread": args.misread, "vehicles": args.vehicles, "days": args.days}
         logistic = fit_logistic(frames, l2=args.l2, note=note)
         logistic.save(WEIGHTS_FILE)

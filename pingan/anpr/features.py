@@ -31,6 +31,10 @@ an experienced investigator already uses:
 - ``approach``        at the read that began that stretch, how squarely it was heading for the scene
                       (the camera's direction of travel against the bearing to the scene; 0 unknown)
 - ``depart``          at the read that ended it, how squarely it was heading away from the scene
+- ``could_be_there``  share of the offence window in which, given two consecutive reads anywhere, it could
+                      have been at the scene: time enough to drive from the first camera to the scene and
+                      on to the second (a space-time prism; unlike ``dark_overlap`` the reads need not be
+                      near the scene, so a car that went in and left by a road without cameras counts)
 """
 
 from __future__ import annotations
@@ -52,11 +56,14 @@ FEATURES = (
     "relevance", "watchlisted", "fuzzy", "history_days", "new_here", "stay_hours", "in_window",
     "hour_rarity", "far_km", "unknown_history", "low_confidence", "reads", "dark_overlap",
     "dark_new", "own_hour_rarity", "near_km", "turn_km", "turned_nearest",
-    "approach", "depart",
+    "approach", "depart", "could_be_there",
 )
 
 #: Reads this far out (times the radius) still bound an unseen stay near the scene.
 BRACKET_FACTOR = 2.0
+#: Straight-line speed for "could it have been at the scene between these two reads" (roads wind; 40 km/h
+#: as the crow flies is a brisk drive on county roads).
+PRISM_KMH = 40.0
 #: How far either side of the padded window a vehicle's movements are read to bracket its stay.
 MOVEMENT_MARGIN = timedelta(hours=6)
 
@@ -184,9 +191,10 @@ def stays_near(moves: pd.DataFrame, window: Window, scene_lon: float, scene_lat:
     simulated counties it carried no signal beyond this one.)
     """
     if moves.empty:
-        return pd.DataFrame(columns=["dark_overlap"], dtype=float)
+        return pd.DataFrame(columns=["dark_overlap", "could_be_there"], dtype=float)
     m = moves.sort_values(["plate", "ts"]).reset_index(drop=True)
-    near = haversine_km(m["lon"].to_numpy(), m["lat"].to_numpy(), scene_lon, scene_lat) <= BRACKET_FACTOR * radius_km
+    km = haversine_km(m["lon"].to_numpy(), m["lat"].to_numpy(), scene_lon, scene_lat)
+    near = km <= BRACKET_FACTOR * radius_km
     same = (m["plate"].to_numpy()[1:] == m["plate"].to_numpy()[:-1])
     start = m["ts"].to_numpy()[:-1].astype("datetime64[us]")
     end = m["ts"].to_numpy()[1:].astype("datetime64[us]")
@@ -195,7 +203,14 @@ def stays_near(moves: pd.DataFrame, window: Window, scene_lon: float, scene_lat:
     overlap = (np.minimum(end, w1) - np.maximum(start, w0)) / np.timedelta64(1, "s")
     bracketed = same & near[:-1] & near[1:]
     share = np.clip(overlap / span, 0.0, 1.0) * bracketed
-    frame = pd.DataFrame({"dark_overlap": share}, index=m["plate"].to_numpy()[:-1])
+    # the time it could have spent at the scene between two reads, wherever they were: after driving there
+    # from the first camera and before driving on to the second (straight-line distance at PRISM_KMH)
+    drive = lambda d: (d / PRISM_KMH * 3600.0 * 1e6).astype("timedelta64[us]")  # noqa: E731
+    earliest = start + drive(km[:-1])
+    latest = end - drive(km[1:])
+    there = (np.minimum(latest, w1) - np.maximum(earliest, w0)) / np.timedelta64(1, "s")
+    could = np.clip(there / span, 0.0, 1.0) * same
+    frame = pd.DataFrame({"dark_overlap": share, "could_be_there": could}, index=m["plate"].to_numpy()[:-1])
     return frame.groupby(level=0).max()
 
 
@@ -276,6 +291,7 @@ def with_lookups(features: pd.DataFrame, *, usual: pd.DataFrame, stays: pd.DataF
     has = stays is not None and not stays.empty
     f["dark_overlap"] = f["plate"].map(stays["dark_overlap"]).fillna(0.0).astype(float) if has else 0.0  # type: ignore[index]
     f["dark_new"] = f["dark_overlap"] * f["new_here"]
+    f["could_be_there"] = f["plate"].map(stays["could_be_there"]).fillna(0.0).astype(float) if has else 0.0  # type: ignore[index]
     has_own = own_rarity is not None and not own_rarity.empty
     f["own_hour_rarity"] = f["plate"].map(own_rarity).fillna(0.0).astype(float) if has_own else 0.0
     return f

@@ -53,7 +53,8 @@ def transform(features: pd.DataFrame) -> pd.DataFrame:
     x["unknown_history"] = features["unknown_history"]
     x["low_confidence"] = features["low_confidence"]
     x["reads"] = features["reads"]
-    for name in ("dark_overlap", "dark_new", "own_hour_rarity", "turned_nearest", "approach", "depart"):
+    for name in ("dark_overlap", "dark_new", "own_hour_rarity", "turned_nearest", "approach", "depart",
+                 "could_be_there"):
         x[name] = features[name] if name in features else 0.0
     for name in ("near_km", "turn_km"):
         x[name] = np.log1p(features[name].clip(0, 50)) if name in features else 0.0
@@ -133,24 +134,30 @@ class BoostedRanker(Ranker):
         import lightgbm
 
         self._booster = lightgbm.Booster(model_str=self.model)
+        # the features it was trained on, by name: a model from before a feature was added still loads
+        self._features = list(self._booster.feature_name())
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"kind": "boosted", "slope": self.slope, "intercept": self.intercept,
                                     "trained_on": self.trained_on, "model": self.model},
                                    ensure_ascii=False) + "\n", encoding="utf-8")
 
+    def _inputs(self, features: pd.DataFrame) -> pd.DataFrame:
+        return transform(features)[self._features]
+
     def raw(self, features: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self._booster.predict(transform(features).to_numpy(dtype=float)), dtype=float)
+        return np.asarray(self._booster.predict(self._inputs(features).to_numpy(dtype=float)), dtype=float)
 
     def logit(self, features: pd.DataFrame) -> np.ndarray:
         return self.intercept + self.slope * self.raw(features)
 
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
-        x = transform(features)
+        x = self._inputs(features)
         if x.empty:
-            return x
+            return pd.DataFrame(columns=list(FEATURES), index=features.index, dtype=float)
         contrib = np.asarray(self._booster.predict(x.to_numpy(dtype=float), pred_contrib=True), dtype=float)
-        return pd.DataFrame(contrib[:, : len(FEATURES)] * self.slope, index=features.index, columns=list(FEATURES))
+        pushes = pd.DataFrame(contrib[:, : len(self._features)] * self.slope, index=features.index, columns=self._features)
+        return pushes.reindex(columns=list(FEATURES), fill_value=0.0)
 
 
 @lru_cache(maxsize=4)

@@ -337,6 +337,10 @@ def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, 
     if row.dark_overlap >= 0.25:
         said.append((push.get("dark_overlap", 0),
                      f"unseen anywhere for {row.dark_overlap:.0%} of the offence window, between reads near the scene"))
+    if row.could_be_there >= 0.25 and row.dark_overlap < 0.25:
+        said.append((push.get("could_be_there", 0),
+                     f"its reads before and after leave time to have been at the scene for {row.could_be_there:.0%} "
+                     "of the offence window"))
     if row.stay_hours >= 0.25 and row.turned_nearest >= 1:
         said.append((push.get("turned_nearest", 0) + push.get("turn_km", 0) + push.get("near_km", 0),
                      f"went out of sight {row.turn_km:.1f} km from the scene, at its closest pass, "

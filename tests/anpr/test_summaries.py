@@ -31,7 +31,7 @@ from pingan.anpr.summaries import (
     fresh_days,
     vehicle_days,
 )
-from pingan.anpr.time_index import build_time_index, usable_days
+from pingan.anpr.time_index import usable_days
 from pingan.governance.audit import Actor
 from pingan.governance.retention import run_retention
 from pingan.store.db import Store, open_store

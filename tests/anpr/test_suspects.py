@@ -129,6 +129,22 @@ def test_a_stay_whose_way_out_was_misread_is_still_a_stay_near_the_scene(village
     assert features["苏E12345"]["dark_overlap"] > 0.9
 
 
+def test_a_car_that_could_have_been_at_the_scene_between_its_reads_outranks_one_that_could_not(village: Store) -> None:
+    # both seen once beside the scene on the way in, next seen in town, 20 km off (30 minutes' drive)
+    add_read(village, "苏H22222", "A", "2026-03-10 00:40")
+    add_read(village, "苏H22222", "TOWN", "2026-03-10 03:50")  # time enough to stop at the scene
+    add_read(village, "苏H11111", "A", "2026-03-10 00:40")
+    add_read(village, "苏H11111", "TOWN", "2026-03-10 01:10")  # drove straight through
+    result = suspects(village, SuspectQuery(case_id="C1"))
+    features = {c.plate: c.features for c in result.candidates}
+    assert features["苏H22222"]["could_be_there"] > 0.9
+    assert features["苏H11111"]["could_be_there"] == 0.0
+    r = {c.plate: c.rank for c in result.candidates}
+    assert r["苏H22222"] < r["苏H11111"]
+    could = next(c for c in result.candidates if c.plate == "苏H22222")
+    assert any("time to have been at the scene" in reason for reason in could.reasons)
+
+
 def test_double_reads_are_one_pass_and_all_spellings_are_one_vehicle(village: Store) -> None:
     add_read(village, "苏F12345", "A", "2026-03-10 01:30:00")
     add_read(village, "苏F·12345", "A", "2026-03-10 01:30:04")
