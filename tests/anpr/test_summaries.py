@@ -291,9 +291,15 @@ def test_retention_removes_the_vehicle_day_files_of_the_purged_days(small: Store
     add_read(small, "苏A11111", "K00", "2025-01-10 08:00")
     build_derived(small)
     assert any(s.startswith("2025-01-10") for s in vehicle_day_stems(small))
+    keys = np.array([summaries.plate_key("苏A11111")], dtype=np.uint64)
+    old = vehicle_day_files.day_stamps(small.con, DAYS_TABLE, date(2025, 1, 10), date(2025, 1, 10))
+    found, _ = vehicle_day_files.lookup(small, keys, old)
+    assert len(found["key"]) == 1  # the day's file is mapped by this process
     run_retention(small, Actor("admin1", "admin", "retention"), retention_days=365, today=date(2026, 3, 29))
     stems = vehicle_day_stems(small)
     assert stems and not any(s.startswith("2025-01-10") for s in stems)
+    found, covered = vehicle_day_files.lookup(small, keys, old)  # asked with the purged day's old stamp
+    assert covered == set() and len(found["key"]) == 0  # the process let go of the purged file too
 
 
 def test_a_store_summarised_before_the_files_existed_gets_them_at_the_next_build(county: Store) -> None:
