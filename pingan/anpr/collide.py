@@ -8,8 +8,7 @@ the offence, odd hours, a relevant prior. A vehicle's evidence from one case is 
 moves from the ranker's prior (a likelihood ratio, in nats: log-odds minus the prior log-odds); to it comes
 the evidence of having been there at all: an offender's car is seen around its own scene most of the time
 (0.85), this car, by the weeks before, on the share of days the area's cameras saw it (a stranger rarely,
-a commuter nearly always). Evidence adds up over the cases it was seen around (its watchlist record, the same fact in every case,
-counted once: the record's push on its score, averaged over the cases), and each case it was *not*
+a commuter nearly always). Evidence adds up over the cases it was seen around, and each case it was *not*
 seen around takes some away (an offender's car is sometimes missed near its own scene, but not often). The
 total, added to the prior odds of one vehicle among all those seen, is the probability that this is the
 serial offender's vehicle (an upper bound: the prior counts only the vehicles seen around the cases).
@@ -110,19 +109,6 @@ def _evidence(vehicles: pd.DataFrame, base_rate: float) -> pd.Series:
     return pd.Series(np.log(p / (1 - p)) - prior, index=vehicles["plate"].to_numpy())
 
 
-#: The features that describe the car's record rather than what it did around one case.
-RECORD_FEATURES = ("relevance", "watchlisted", "fuzzy")
-
-
-def _record_push(vehicles: pd.DataFrame, plates: set[str], ranker: Ranker) -> dict[str, float]:
-    """Per plate (of ``plates`` seen here): how much its watchlist record pushed its log-odds in this case."""
-    mine = vehicles[vehicles["plate"].isin(plates)]
-    if mine.empty:
-        return {}
-    pushes = ranker.contributions(mine)[list(RECORD_FEATURES)].sum(axis=1).to_numpy()
-    return dict(zip(mine["plate"], pushes, strict=True))
-
-
 def collide(store: Store, query: CollideQuery, ranker: Ranker | None = None) -> CollideResult:
     """Vehicles seen around at least K of the cases, the likeliest serial offender's vehicle first."""
     from pingan.anpr.suspects import SuspectQuery, explain, reads_json_by_plate, score_area
@@ -144,7 +130,6 @@ def collide(store: Store, query: CollideQuery, ranker: Ranker | None = None) -> 
     prior = -np.log(max(len(hits) - 1, 1))  # one vehicle among every vehicle seen around any of the cases
     days = query.history.days
     evidence = {cid: _evidence(s.vehicles, ranker.base_rate) for cid, s in scored.items()}
-    record = {cid: _record_push(s.vehicles, set(chosen), ranker) for cid, s in scored.items()}
     rows = {cid: s.vehicles.set_index("plate") for cid, s in scored.items()}
     reads_of = {cid: reads_json_by_plate(s.reads, [p for p in chosen if cid in hits[p]]) for cid, s in scored.items()}
     vehicles: list[CollisionVehicle] = []
@@ -157,10 +142,7 @@ def collide(store: Store, query: CollideQuery, ranker: Ranker | None = None) -> 
         # offender's car mostly is; this car, by its weeks before, on that share of days); each case it was
         # not seen around: that an offender's car went unseen
         present = sum(np.log((1 - UNSEEN_AT_OWN_SCENE) / p) for p in seen_anyway.values())
-        # its record (the watchlist) is one fact about the car, not one per case: counted once
-        pushes = [float(record[cid].get(plate, 0.0)) for cid in hit]
-        behaviour = sum(float(evidence[cid][plate]) - push for cid, push in zip(hit, pushes, strict=True))
-        total = (prior + behaviour + float(np.mean(pushes)) + present
+        total = (prior + sum(float(evidence[cid][plate]) for cid in hit) + present
                  + missed * np.log(UNSEEN_AT_OWN_SCENE))
         match, rel = None, -1.0
         for cid in hit:
