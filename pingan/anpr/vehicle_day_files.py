@@ -22,6 +22,7 @@ another's summaries through views (the benchmarks do) finds the files too.
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -141,27 +142,31 @@ def tidy(store: Store, built: Iterable[tuple[date, int, datetime]]) -> int:
 #: never rewritten under the same name (a rebuild has a new stamp), so a mapping never goes stale.
 MAPPED_DAYS = 64
 _maps: OrderedDict[Path, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_maps_lock = threading.Lock()  # the server answers on several threads
 
 
 def _unmap_removed() -> None:
     """Let go of the maps of files deleted since (a purge, a rebuild), so their data and disk space go."""
-    for stem in [s for s in _maps if not os.path.exists(f"{s}.rows.npy")]:
-        del _maps[stem]
+    with _maps_lock:
+        for stem in [s for s in _maps if not os.path.exists(f"{s}.rows.npy")]:
+            del _maps[stem]
 
 
 def _mapped(stem: Path) -> tuple[np.ndarray, np.ndarray] | None:
     """The day's keys and rows, memory-mapped (plain array views of the maps), or None without its files."""
-    if stem in _maps:
-        _maps.move_to_end(stem)
-        return _maps[stem]
+    with _maps_lock:
+        if stem in _maps:
+            _maps.move_to_end(stem)
+            return _maps[stem]
     try:
         pair = (np.asarray(np.load(f"{stem}.keys.npy", mmap_mode="r")),
                 np.asarray(np.load(f"{stem}.rows.npy", mmap_mode="r")))
     except (FileNotFoundError, ValueError, OSError):
         return None
-    _maps[stem] = pair
-    while len(_maps) > MAPPED_DAYS:
-        _maps.popitem(last=False)
+    with _maps_lock:
+        _maps[stem] = pair
+        while len(_maps) > MAPPED_DAYS:
+            _maps.popitem(last=False)
     return pair
 
 
