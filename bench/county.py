@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from pingan.anpr.summaries import build_derived
+from pingan.anpr.vehicle_day_files import rename_store
 from pingan.sim import SimConfig, simulate
 from pingan.store.db import open_store
 from pingan.store.importers import import_file
@@ -53,7 +54,7 @@ def county(config: SimConfig) -> tuple[Path, Path]:
             if path.exists():
                 import_file(store, kind, path)
         build_derived(store)  # as `pingan import reads` and `pingan demo` do after the import
-    partial.rename(db)
+    rename_store(partial, db)
     return folder, db
 
 

@@ -23,6 +23,7 @@ another's summaries through views (the benchmarks do) finds the files too.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -118,19 +119,35 @@ def remove_day(target: Path, day: date) -> None:
 
 def remove_files(store: Store, before: date | None = None, *, keep: Iterable[str] = ()) -> int:
     """Delete this store's files of the days before ``before`` (all when None), except the stems in ``keep``;
-    returns the files deleted."""
-    target = folder_for(store)
-    if target is None or not target.exists():
-        return 0
+    returns the files deleted. Both the folder beside the store and the one it recorded are swept (they
+    differ when the store file was moved: its copies must not outlive a purge there either)."""
     kept = set(keep)
     gone = 0
-    for path in target.glob("*.npy"):
-        stem = path.name.split(".keys.")[0].split(".rows.")[0]
-        day = date.fromisoformat(stem.split(".")[0])
-        if (before is None or day < before) and stem not in kept:
-            path.unlink(missing_ok=True)
-            gone += 1
+    for target in {f for f in (folder_for(store), folder(store)) if f is not None and f.exists()}:
+        for path in target.glob("*.npy"):
+            stem = path.name.split(".keys.")[0].split(".rows.")[0]
+            day = date.fromisoformat(stem.split(".")[0])
+            if (before is None or day < before) and stem not in kept:
+                path.unlink(missing_ok=True)
+                gone += 1
     return gone
+
+
+def rename_store(old: Path, new: Path) -> None:
+    """Rename a (closed) store file and its files' folder together, and what the store records of the
+    folder (a store is built under a temporary name and renamed when whole)."""
+    old_folder, new_folder = Path(str(old) + SUFFIX), Path(str(new) + SUFFIX)
+    old.rename(new)
+    if not old_folder.exists():
+        return
+    if new_folder.exists():
+        shutil.rmtree(new_folder)
+    old_folder.rename(new_folder)
+    con = duckdb.connect(str(new))
+    try:
+        con.execute(f"UPDATE {FILES_TABLE} SET directory = ?", [str(new_folder)])
+    finally:
+        con.close()
 
 
 def tidy(store: Store, built: Iterable[tuple[date, int, datetime]]) -> int:

@@ -108,6 +108,7 @@ def demo_command(ctx: Context, demo_dir: Path, vehicles: int, days: int, seed: i
 
     Example: pingan demo --port 8000
     """
+    from pingan.anpr.vehicle_day_files import rename_store
     from pingan.sim import SimConfig, simulate
 
     county, db = demo_dir / "county", demo_dir / "pingan.duckdb"
@@ -121,7 +122,7 @@ def demo_command(ctx: Context, demo_dir: Path, vehicles: int, days: int, seed: i
         partial = db.with_suffix(".partial.duckdb")
         partial.unlink(missing_ok=True)
         load_county(ctx, county, partial)
-        partial.rename(db)  # a half-built demo store is never mistaken for a finished one
+        rename_store(partial, db)  # a half-built demo store is never mistaken for a finished one
         click.echo(f"Demo store ready in {time.perf_counter() - started:.0f} s: {db}")
     user, password = demo_account(db, demo_dir / "credentials.txt")
     click.echo(f"Log in to the workbench as {user} with password {password} (kept in {demo_dir}/credentials.txt).")

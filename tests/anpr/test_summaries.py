@@ -310,3 +310,35 @@ def test_a_store_summarised_before_the_files_existed_gets_them_at_the_next_build
         path.unlink()
     report = build_summaries(county)
     assert report.built == [] and len(vehicle_day_stems(county)) == 12
+
+
+def three_days_of_reads(path: Path) -> Store:
+    store = open_store(path)
+    cameras_in_a_row(store, 2)
+    for day in ("2025-01-10", "2026-03-10", "2026-03-11"):
+        add_read(store, "苏A11111", "K00", f"{day} 08:00")
+    build_summaries(store)
+    return store
+
+
+def test_a_store_renamed_with_its_files_keeps_using_them_and_retention_still_reaches_them(tmp_path: Path) -> None:
+    three_days_of_reads(tmp_path / "partial.duckdb").close()
+    vehicle_day_files.rename_store(tmp_path / "partial.duckdb", tmp_path / "pingan.duckdb")
+    assert not (tmp_path / "partial.duckdb.vehicle-days").exists()
+    with open_store(tmp_path / "pingan.duckdb") as store:
+        assert len(vehicle_day_stems(store)) == 3
+        stamps = vehicle_day_files.day_stamps(store.con, DAYS_TABLE, date(2025, 1, 1), date(2026, 3, 31))
+        keys = np.array([summaries.plate_key("苏A11111")], dtype=np.uint64)
+        _, covered = vehicle_day_files.lookup(store, keys, stamps)
+        assert covered == set(stamps)  # read from the renamed folder
+        run_retention(store, Actor("admin1", "admin", "retention"), retention_days=365, today=date(2026, 3, 29))
+        assert not any(s.startswith("2025-01-10") for s in vehicle_day_stems(store))
+
+
+def test_retention_sweeps_the_folder_a_moved_store_recorded(tmp_path: Path) -> None:
+    three_days_of_reads(tmp_path / "a.duckdb").close()
+    (tmp_path / "a.duckdb").rename(tmp_path / "b.duckdb")  # moved by hand: its files stay where they were
+    with open_store(tmp_path / "b.duckdb") as store:
+        run_retention(store, Actor("admin1", "admin", "retention"), retention_days=365, today=date(2026, 3, 29))
+    left = {p.name.split(".")[0] for p in (tmp_path / "a.duckdb.vehicle-days").glob("*.npy")}
+    assert left == {"2026-03-10", "2026-03-11"}
