@@ -30,8 +30,8 @@ from pingan.anpr.features import (
     with_lookups,
 )
 from pingan.anpr.ranking import Ranker
-from pingan.anpr.summaries import one_question
 from pingan.anpr.relevance import relevance as relevance_of
+from pingan.anpr.summaries import one_question
 from pingan.anpr.watchlist import MAX_FUZZY_COST, Match, Watchlists
 from pingan.errors import BadInput
 from pingan.store.db import Store
