@@ -369,8 +369,9 @@ def _exclude(stale: list[date]) -> str:
 def _vehicle_days_from_summaries(store: Store, keys: pd.DataFrame, first: date, last: date,
                                  stale: list[date]) -> tuple[pd.DataFrame, pd.DataFrame]:
     # days with their memory-mapped copy are looked up there (binary search), the rest joined in DuckDB
+    skip = set(stale)
     stamps = {d: s for d, s in vehicle_day_files.day_stamps(store.con, DAYS_TABLE, first, last).items()
-              if d not in set(stale)}
+              if d not in skip}
     found, covered = vehicle_day_files.lookup(store, keys["key"].to_numpy(), stamps)
     rest = [d for d in _days(first, last) if d not in covered and d in stamps]
     if rest:
