@@ -17,7 +17,7 @@ import pandas as pd
 from pingan.anpr.collide import CollideQuery, collide
 from pingan.anpr.features import FEATURES
 from pingan.anpr.ranking import Ranker
-from pingan.anpr.suspects import SuspectQuery, SuspectsResult, suspects
+from pingan.anpr.suspects import Candidate, SuspectQuery, SuspectsResult, suspects
 from pingan.store.db import Store
 
 
@@ -101,20 +101,28 @@ class Evaluation:
 def offender_rank(result: SuspectsResult, plate: str) -> tuple[int | None, float | None]:
     """Where the offender's vehicle stands: by plate, or by a fuzzy match naming its plate."""
     for c in result.candidates:
-        if c.plate == plate or (c.watchlist is not None and c.watchlist.kind == "fuzzy"
-                                and c.watchlist.entry.plate == plate):
+        if _is(c, plate):
             return c.rank, c.score
     return None, None
 
 
-def labelled_features(result: SuspectsResult, plate: str) -> pd.DataFrame:
-    """The candidates' features with ``label`` 1 for the offender's vehicle: training data for the ranker."""
+def _is(c: Candidate, plate: str | None) -> bool:
+    """Is candidate ``c`` the vehicle with ``plate``, read right or matched fuzzily to it?"""
+    return plate is not None and (c.plate == plate or (c.watchlist is not None and c.watchlist.kind == "fuzzy"
+                                                      and c.watchlist.entry.plate == plate))
+
+
+def labelled_features(result: SuspectsResult, plate: str, accomplice_plate: str | None = None) -> pd.DataFrame:
+    """The candidates' features with ``label`` 1 for the offender's vehicle: training data for the ranker.
+
+    ``accomplice`` marks a serial offender's accomplice car (it travelled with the offender's, seconds
+    apart): it is not the offender's vehicle, but it is no innocent bystander either, and training leaves it
+    out of the ranking of its case.
+    """
     rows = []
     for c in result.candidates:
-        is_offender = c.plate == plate or (c.watchlist is not None and c.watchlist.kind == "fuzzy"
-                                           and c.watchlist.entry.plate == plate)
-        rows.append({**{k: c.features[k] for k in FEATURES}, "label": int(is_offender), "score": c.score,
-                     "case_id": result.case.case_id})
+        rows.append({**{k: c.features[k] for k in FEATURES}, "label": int(_is(c, plate)),
+                     "accomplice": int(_is(c, accomplice_plate)), "score": c.score, "case_id": result.case.case_id})
     return pd.DataFrame(rows)
 
 
@@ -140,7 +148,7 @@ def evaluate(store: Store, answer_key: dict[str, Any], *, radius_km: float = 5.0
             rank_with_accomplice=either,
             vehicles_seen=result.vehicles_seen, seconds=seconds,
         ))
-        frame = labelled_features(result, offence["plate"])
+        frame = labelled_features(result, offence["plate"], offence.get("accomplice_plate"))
         if not frame.empty:
             sq_errors += float(((frame["score"] - frame["label"]) ** 2).sum())
             scored += len(frame)

@@ -93,3 +93,39 @@ def fit_boosted(frames: list[pd.DataFrame], *, folds: int = 3, note: dict[str, o
                   "converged": converged}
     trained_on.update(note or {})
     return BoostedRanker(booster.model_to_string(), float(slope[0]), intercept, trained_on)
+
+
+def cross_validated_ranks(frames: list[pd.DataFrame], *, folds: int = 5, seed: int = 0) -> pd.DataFrame:
+    """The offender's rank in each case when the trees never saw its county: ``folds`` folds by county.
+
+    Each county's cases are scored by trees fitted on the other folds' counties (no calibration: ranks
+    only). One row per case with an offender: ``group``, ``rank`` (1 = top), ``rank_with_accomplice`` (the
+    better of the offender's and, where the frame marks one, the accomplice car's) and ``watchlisted``.
+    More counties than a fixed evaluation set can hold, so the figure is tighter (see ``bench/accuracy.py
+    crossval``).
+    """
+    data = pd.concat(frames, ignore_index=True)
+    county = data["group"].str.split("/", n=1).str[0]
+    counties = sorted(county.unique())
+    if len(counties) < 2:
+        raise ValueError("cross-validation needs cases from at least two counties")
+    raw = np.full(len(data), np.nan)
+    rng = np.random.default_rng(seed)
+    for k in range(min(folds, len(counties))):
+        held = county.isin(counties[k::folds]).to_numpy()
+        booster = _trees(data[~held], rng)
+        raw[held] = booster.predict(transform(data.loc[held, list(FEATURES)]).to_numpy(dtype=float))
+    scored = data.assign(_raw=raw)
+    accomplice = scored["accomplice"] if "accomplice" in scored else pd.Series(0, index=scored.index)
+    rows = []
+    for group, case in scored.groupby("group", sort=True):
+        offender = case["label"].to_numpy() == 1
+        if not offender.any():
+            continue
+        best = case["_raw"].to_numpy()[offender].max()
+        partner = case["_raw"].to_numpy()[accomplice.loc[case.index].to_numpy() == 1]
+        either = max(best, partner.max()) if len(partner) else best
+        rows.append({"group": group, "rank": int((case["_raw"] > best).sum()) + 1,
+                     "rank_with_accomplice": int((case["_raw"] > either).sum()) + 1,
+                     "watchlisted": bool(case["watchlisted"].to_numpy()[offender].max() >= 1)})
+    return pd.DataFrame(rows, columns=["group", "rank", "rank_with_accomplice", "watchlisted"])
