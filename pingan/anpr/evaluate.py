@@ -122,7 +122,8 @@ def labelled_features(result: SuspectsResult, plate: str, accomplice_plate: str 
     rows = []
     for c in result.candidates:
         rows.append({**{k: c.features[k] for k in FEATURES}, "label": int(_is(c, plate)),
-                     "accomplice": int(_is(c, accomplice_plate)), "score": c.score, "case_id": result.case.case_id})
+                     "accomplice": int(_is(c, accomplice_plate)), "score": c.score, "case_id": result.case.case_id,
+                     "plate": c.plate})
     return pd.DataFrame(rows)
 
 
