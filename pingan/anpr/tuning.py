@@ -95,15 +95,9 @@ def fit_boosted(frames: list[pd.DataFrame], *, folds: int = 3, note: dict[str, o
     return BoostedRanker(booster.model_to_string(), float(slope[0]), intercept, trained_on)
 
 
-def cross_validated_ranks(frames: list[pd.DataFrame], *, folds: int = 5, seed: int = 0) -> pd.DataFrame:
-    """The offender's rank in each case when the trees never saw its county: ``folds`` folds by county.
-
-    Each county's cases are scored by trees fitted on the other folds' counties (no calibration: ranks
-    only). One row per case with an offender: ``group``, ``rank`` (1 = top), ``rank_with_accomplice`` (the
-    better of the offender's and, where the frame marks one, the accomplice car's) and ``watchlisted``.
-    More counties than a fixed evaluation set can hold, so the figure is tighter (see ``bench/accuracy.py
-    crossval``).
-    """
+def cross_validated_scores(frames: list[pd.DataFrame], *, folds: int = 5, seed: int = 0) -> pd.DataFrame:
+    """The frames, concatenated, with ``cv_score``: each row's raw tree score from trees fitted on the
+    other folds' counties (``folds`` folds by county, the part of ``group`` before ``/``)."""
     data = pd.concat(frames, ignore_index=True)
     county = data["group"].str.split("/", n=1).str[0]
     counties = sorted(county.unique())
@@ -115,7 +109,19 @@ def cross_validated_ranks(frames: list[pd.DataFrame], *, folds: int = 5, seed: i
         held = county.isin(counties[k::folds]).to_numpy()
         booster = _trees(data[~held], rng)
         raw[held] = booster.predict(transform(data.loc[held, list(FEATURES)]).to_numpy(dtype=float))
-    scored = data.assign(_raw=raw)
+    return data.assign(cv_score=raw)
+
+
+def cross_validated_ranks(frames: list[pd.DataFrame], *, folds: int = 5, seed: int = 0) -> pd.DataFrame:
+    """The offender's rank in each case when the trees never saw its county: ``folds`` folds by county.
+
+    Each county's cases are scored by trees fitted on the other folds' counties (no calibration: ranks
+    only). One row per case with an offender: ``group``, ``rank`` (1 = top), ``rank_with_accomplice`` (the
+    better of the offender's and, where the frame marks one, the accomplice car's) and ``watchlisted``.
+    More counties than a fixed evaluation set can hold, so the figure is tighter (see ``bench/accuracy.py
+    crossval``).
+    """
+    scored = cross_validated_scores(frames, folds=folds, seed=seed).rename(columns={"cv_score": "_raw"})
     accomplice = scored["accomplice"] if "accomplice" in scored else pd.Series(0, index=scored.index)
     rows = []
     for group, case in scored.groupby("group", sort=True):
