@@ -145,6 +145,35 @@ def crossval(args: argparse.Namespace, frames: list) -> None:
     print(f"wrote {DOC}")
 
 
+def update_doc(doc: Path, table: list[str], machine_line: str, *, append: bool) -> None:
+    """Put the evaluation rows into ``doc``: replacing its evaluation table (or, with ``append``, after it);
+    the notes after the table and the cross-validation table stay."""
+    lines = doc.read_text(encoding="utf-8").splitlines() if doc.exists() else []
+    if HEADER in lines:
+        # the evaluation table only: the notes after it and the cross-validation table stay
+        start = lines.index(HEADER) + 2
+        end = start
+        while end < len(lines) and lines[end].startswith("| "):
+            end += 1
+        lines[start if not append else end:end] = table
+        lines = [machine_line if line.startswith("Machine: ") and not append else line for line in lines]
+    else:
+        lines = [
+            "# Accuracy of suspects and collide on simulated counties",
+            "",
+            machine_line,
+            "",
+            HEADER,
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            *table,
+            "",
+            "Targets (issue 3): watchlisted top-1 ≥ 0.90, top-5 = 1.00; not watchlisted top-10 ≥ 0.5; "
+            "serial offender in the top 2.",
+            "",
+        ]
+    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("mode", choices=["fit", "evaluate", "crossval"])
@@ -189,26 +218,9 @@ def main() -> None:
 
     trained = load_ranker(MODEL_FILES[args.models[0]]).trained_on.get("seeds", "hand-set")
     table = [row(m) for m in rows]
-    if args.append and DOC.exists():
-        lines = DOC.read_text(encoding="utf-8").splitlines()
-        last = max(i for i, line in enumerate(lines) if line.startswith("| "))
-        lines[last + 1:last + 1] = table
-    else:
-        lines = [
-            "# Accuracy of suspects and collide on simulated counties",
-            "",
-            f"Machine: {machine()}. Evaluation counties: {args.days} days, each row names its seeds; the rankers "
-            f"were fitted on other seeds ({trained}).",
-            "",
-            HEADER,
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-            *table,
-            "",
-            "Targets (issue 3): watchlisted top-1 ≥ 0.90, top-5 = 1.00; not watchlisted top-10 ≥ 0.5; "
-            "serial offender in the top 2.",
-            "",
-        ]
-    DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    machine_line = (f"Machine: {machine()}. Evaluation counties: {args.days} days, each row names its seeds; the "
+                    f"rankers were fitted on other seeds ({trained}).")
+    update_doc(DOC, table, machine_line, append=args.append)
     print(f"wrote {DOC}")
 
 

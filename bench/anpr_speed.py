@@ -234,8 +234,9 @@ def postgres_compare(db: Path, cases: list[tuple], workdir: Path, *, reads_db: P
 
                 def library_path(p: dict[str, Any] = p) -> dict[str, int]:
                     summaries.forget(store)  # nothing remembered from the last run
-                    seen = reads_in(store, p["cams"], p["padded"])
-                    hist, _ = area_history(store, p["cams"], p["history"], plates=list(seen["plate"].unique()))
+                    with summaries.one_question(store):  # as suspects asks it: the reads counted once
+                        seen = reads_in(store, p["cams"], p["padded"])
+                        hist, _ = area_history(store, p["cams"], p["history"], plates=list(seen["plate"].unique()))
                     return dict(zip(hist["plate"], hist["history_days"], strict=True)) | {
                         pl: 0 for pl in set(seen["plate"]) - set(hist["plate"])}
 
