@@ -121,7 +121,8 @@ def crossval(args: argparse.Namespace, frames: list) -> None:
     started = time.perf_counter()
     ranks = cross_validated_ranks(frames, folds=args.folds)
     watched, unwatched = ranks[ranks["watchlisted"]], ranks[~ranks["watchlisted"]]
-    line = (f"| {time.strftime('%Y-%m-%d')} | {describe_counties(ranks['group'])} | {args.folds} | {len(ranks)} "
+    folds = min(args.folds, ranks["group"].str.split("/", n=1).str[0].nunique())
+    line = (f"| {time.strftime('%Y-%m-%d')} | {describe_counties(ranks['group'])} | {folds} | {len(ranks)} "
             f"| {interval(int((watched['rank'] == 1).sum()), len(watched))} (n = {len(watched)}) "
             f"| {interval(int((watched['rank_with_accomplice'] == 1).sum()), len(watched))} "
             f"| {interval(int((watched['rank'] <= 5).sum()), len(watched))} "
