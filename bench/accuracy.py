@@ -112,6 +112,14 @@ def describe_counties(groups: pd.Series) -> str:
     return "; ".join(parts)
 
 
+def table_end(lines: list[str], header: str) -> int:
+    """The index just after the last row of the Markdown table that starts with ``header``."""
+    at = lines.index(header) + 2
+    while at < len(lines) and lines[at].startswith("| "):
+        at += 1
+    return at
+
+
 CV_HEADER = ("| date | counties | folds | cases | watchlisted top-1 (95 % interval) "
              "| top-1 or its accomplice car | top-5 | not watchlisted top-10 (n) |")
 
@@ -138,9 +146,7 @@ def crossval(args: argparse.Namespace, frames: list) -> None:
                   "here were not.", "", CV_HEADER, "|---|---|---|---|---|---|---|---|"]
         at = len(lines)
     else:
-        at = lines.index(CV_HEADER) + 2
-        while at < len(lines) and lines[at].startswith("| "):
-            at += 1
+        at = table_end(lines, CV_HEADER)
     lines[at:at] = [line]
     DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {DOC}")
@@ -151,11 +157,7 @@ def update_doc(doc: Path, table: list[str], machine_line: str, *, append: bool) 
     the notes after the table and the cross-validation table stay."""
     lines = doc.read_text(encoding="utf-8").splitlines() if doc.exists() else []
     if HEADER in lines:
-        # the evaluation table only: the notes after it and the cross-validation table stay
-        start = lines.index(HEADER) + 2
-        end = start
-        while end < len(lines) and lines[end].startswith("| "):
-            end += 1
+        start, end = lines.index(HEADER) + 2, table_end(lines, HEADER)
         lines[start if not append else end:end] = table
         lines = [machine_line if line.startswith("Machine: ") and not append else line for line in lines]
     else:

@@ -116,8 +116,9 @@ def labelled_features(result: SuspectsResult, plate: str, accomplice_plate: str 
     """The candidates' features with ``label`` 1 for the offender's vehicle: training data for the ranker.
 
     ``accomplice`` marks a serial offender's accomplice car (it travelled with the offender's, seconds
-    apart): it is not the offender's vehicle, but it is no innocent bystander either, and training leaves it
-    out of the ranking of its case.
+    apart), for the figures that count it ("top-1 or its accomplice car"). Training keeps it as one of the
+    other vehicles: leaving it out was tried (session 4) and ranked no better. ``plate`` names each
+    candidate, so a miss can be traced to what that vehicle did (``bench/miss_replay.py``).
     """
     rows = []
     for c in result.candidates:

@@ -121,17 +121,19 @@ def cross_validated_ranks(frames: list[pd.DataFrame], *, folds: int = 5, seed: i
     More counties than a fixed evaluation set can hold, so the figure is tighter (see ``bench/accuracy.py
     crossval``).
     """
-    scored = cross_validated_scores(frames, folds=folds, seed=seed).rename(columns={"cv_score": "_raw"})
-    accomplice = scored["accomplice"] if "accomplice" in scored else pd.Series(0, index=scored.index)
+    scored = cross_validated_scores(frames, folds=folds, seed=seed)
+    if "accomplice" not in scored:
+        scored["accomplice"] = 0
     rows = []
     for group, case in scored.groupby("group", sort=True):
+        score = case["cv_score"].to_numpy()
         offender = case["label"].to_numpy() == 1
         if not offender.any():
             continue
-        best = case["_raw"].to_numpy()[offender].max()
-        partner = case["_raw"].to_numpy()[accomplice.loc[case.index].to_numpy() == 1]
+        best = score[offender].max()
+        partner = score[case["accomplice"].fillna(0).to_numpy() == 1]
         either = max(best, partner.max()) if len(partner) else best
-        rows.append({"group": group, "rank": int((case["_raw"] > best).sum()) + 1,
-                     "rank_with_accomplice": int((case["_raw"] > either).sum()) + 1,
+        rows.append({"group": group, "rank": int((score > best).sum()) + 1,
+                     "rank_with_accomplice": int((score > either).sum()) + 1,
                      "watchlisted": bool(case["watchlisted"].to_numpy()[offender].max() >= 1)})
     return pd.DataFrame(rows, columns=["group", "rank", "rank_with_accomplice", "watchlisted"])

@@ -90,14 +90,19 @@ def test_the_shipped_default_is_the_boosted_ranker_fitted_on_simulated_counties(
 def test_cross_validation_ranks_each_case_by_trees_that_never_saw_its_county() -> None:
     frames = cases(30, 1, "a") + cases(30, 2, "b") + cases(30, 3, "c")
     noise = cases(30, 4, "d")
-    for f in noise:  # a county where the offender looks like everyone else: its ranks must be poor
-        f.loc[0, ["stay_hours", "relevance", "watchlisted", "dark_overlap", "turned_nearest", "history_days", "near_km",
-                  "turn_km"]] = [0.1, 0.0, 0.0, 0.0, 0.0, 20.0, 3.0, 3.5]
+    traits = ["stay_hours", "relevance", "watchlisted", "dark_overlap", "turned_nearest", "history_days", "near_km",
+              "turn_km"]
+    for f in noise:  # a county where the offender looks like everyone else, and its accomplice car like an offender
+        f["accomplice"] = 0
+        f.loc[1, traits] = f.loc[0, traits].to_numpy()
+        f.loc[1, "accomplice"] = 1
+        f.loc[0, traits] = [0.1, 0.0, 0.0, 0.0, 0.0, 20.0, 3.0, 3.5]
         f["new_here"] = (f["history_days"] == 0).astype(float)
     ranks = cross_validated_ranks(frames + noise, folds=4)
     assert len(ranks) == 120
     county = ranks["group"].str.split("/").str[0]
     assert (ranks.loc[county != "d", "rank"] == 1).mean() >= 0.9
     assert ranks.loc[county == "d", "rank"].median() > 5
-    assert (ranks["rank_with_accomplice"] == ranks["rank"]).all()  # no accomplice marked
+    assert (ranks.loc[county == "d", "rank_with_accomplice"] == 1).mean() >= 0.9
+    assert (ranks.loc[county != "d", "rank_with_accomplice"] == ranks.loc[county != "d", "rank"]).all()
     assert ranks["watchlisted"].sum() == 90  # the offenders of a, b and c
