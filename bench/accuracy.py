@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.county import county, machine  # noqa: E402
 from pingan.anpr.evaluate import Evaluation, evaluate, load_answer_key  # noqa: E402
 from pingan.anpr.ranking import BOOSTED_FILE, WEIGHTS_FILE, Ranker, load_ranker  # noqa: E402
-from pingan.anpr.tuning import cross_validated_ranks, fit_boosted, fit_logistic  # noqa: E402
+from pingan.anpr.tuning import BOOSTED_SEEDS, cross_validated_ranks, fit_boosted, fit_logistic  # noqa: E402
 from pingan.sim import SimConfig  # noqa: E402
 from pingan.store.db import open_store  # noqa: E402
 
@@ -120,8 +120,23 @@ def table_end(lines: list[str], header: str) -> int:
     return at
 
 
-CV_HEADER = ("| date | counties | folds | cases | watchlisted top-1 (95 % interval) "
+CV_HEADER = ("| date | counties | folds | tree models | cases | watchlisted top-1 (95 % interval) "
              "| top-1 or its accomplice car | top-5 | not watchlisted top-10 (n) |")
+
+
+#: Bands of the number of vehicles seen around a scene (a village at night to a town centre).
+TRAFFIC_BANDS = [0, 500, 2_000, 5_000, 10_000, float("inf")]
+
+
+def by_traffic(ranks: pd.DataFrame) -> str:
+    """Top-1 per band of vehicles seen, e.g. ``≤500: 0.93 (n = 305) · 500–2000: …``."""
+    bands = pd.cut(ranks["vehicles_seen"], TRAFFIC_BANDS, right=True)
+    parts = []
+    for band, rows in ranks.groupby(bands, observed=True):
+        low, high = band.left, band.right
+        name = f"≤{high:.0f}" if low == 0 else (f">{low:.0f}" if high == float("inf") else f"{low:.0f}–{high:.0f}")
+        parts.append(f"{name}: {(rows['rank'] == 1).mean():.2f} (n = {len(rows)})")
+    return " · ".join(parts)
 
 
 def crossval(args: argparse.Namespace, frames: list) -> None:
@@ -130,12 +145,14 @@ def crossval(args: argparse.Namespace, frames: list) -> None:
     ranks = cross_validated_ranks(frames, folds=args.folds)
     watched, unwatched = ranks[ranks["watchlisted"]], ranks[~ranks["watchlisted"]]
     folds = min(args.folds, ranks["group"].str.split("/", n=1).str[0].nunique())
-    line = (f"| {time.strftime('%Y-%m-%d')} | {describe_counties(ranks['group'])} | {folds} | {len(ranks)} "
+    line = (f"| {time.strftime('%Y-%m-%d')} | {describe_counties(ranks['group'])} | {folds} | {len(BOOSTED_SEEDS)} "
+            f"| {len(ranks)} "
             f"| {interval(int((watched['rank'] == 1).sum()), len(watched))} (n = {len(watched)}) "
             f"| {interval(int((watched['rank_with_accomplice'] == 1).sum()), len(watched))} "
             f"| {interval(int((watched['rank'] <= 5).sum()), len(watched))} "
             f"| {interval(int((unwatched['rank'] <= 10).sum()), len(unwatched))} (n = {len(unwatched)}) |")
     print(line, f"({time.perf_counter() - started:.0f} s)")
+    print("watchlisted top-1 by vehicles seen around the scene:", by_traffic(watched))
     lines = DOC.read_text(encoding="utf-8").splitlines() if DOC.exists() else []
     if CV_HEADER not in lines:
         lines += ["", "## Cross-validated ranking (boosted trees, k folds by county)", "",
@@ -143,7 +160,7 @@ def crossval(args: argparse.Namespace, frames: list) -> None:
                   "as suspects computes (`bench/accuracy.py crossval`). Ranking only: no calibration, no collide. "
                   "The features were collected with the shipped model choosing which 1,000 vehicles a case "
                   "looks up further, and that model was fitted on some of these counties; the trees scored "
-                  "here were not.", "", CV_HEADER, "|---|---|---|---|---|---|---|---|"]
+                  "here were not.", "", CV_HEADER, "|---|---|---|---|---|---|---|---|---|"]
         at = len(lines)
     else:
         at = table_end(lines, CV_HEADER)

@@ -122,10 +122,16 @@ class LogisticRanker(Ranker):
 
 @dataclass
 class BoostedRanker(Ranker):
-    """Boosted trees ranking the vehicles of a case; ``slope`` and ``intercept`` calibrate the raw score."""
+    """Boosted trees ranking the vehicles of a case; ``slope`` and ``intercept`` calibrate the raw score.
 
-    model: str
-    """The LightGBM model, as LightGBM writes it."""
+    The raw score is the mean of several tree models fitted alike but for their random draws (LightGBM's
+    seed and the sampled non-offender vehicles). Each alone ranks a case's top few a little differently;
+    their mean is steadier (docs/ranking.md has the figures). TreeSHAP contributions add up to each model's
+    score, so their mean adds up to the mean score: the reasons stay exact.
+    """
+
+    models: list[str]
+    """The LightGBM models, as LightGBM writes them."""
     slope: float
     intercept: float
     trained_on: dict[str, Any] = field(default_factory=dict)
@@ -133,29 +139,34 @@ class BoostedRanker(Ranker):
     def __post_init__(self) -> None:
         import lightgbm
 
-        self._booster = lightgbm.Booster(model_str=self.model)
-        # the features it was trained on, by name: a model from before a feature was added still loads
-        self._features = list(self._booster.feature_name())
+        if not self.models:
+            raise ValueError("a boosted ranker needs at least one tree model")
+        self._boosters = [lightgbm.Booster(model_str=m) for m in self.models]
+        # the features they were trained on, by name: a model from before a feature was added still loads
+        self._features = list(self._boosters[0].feature_name())
+        if any(list(b.feature_name()) != self._features for b in self._boosters[1:]):
+            raise ValueError("the tree models of a boosted ranker must read the same features")
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"kind": "boosted", "slope": self.slope, "intercept": self.intercept,
-                                    "trained_on": self.trained_on, "model": self.model},
+                                    "trained_on": self.trained_on, "models": self.models},
                                    ensure_ascii=False) + "\n", encoding="utf-8")
 
-    def _inputs(self, features: pd.DataFrame) -> pd.DataFrame:
-        return transform(features)[self._features]
+    def _inputs(self, features: pd.DataFrame) -> np.ndarray:
+        return transform(features)[self._features].to_numpy(dtype=float)
 
     def raw(self, features: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self._booster.predict(self._inputs(features).to_numpy(dtype=float)), dtype=float)
+        x = self._inputs(features)
+        return np.mean([np.asarray(b.predict(x), dtype=float) for b in self._boosters], axis=0)
 
     def logit(self, features: pd.DataFrame) -> np.ndarray:
         return self.intercept + self.slope * self.raw(features)
 
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
-        x = self._inputs(features)
-        if x.empty:
+        if features.empty:
             return pd.DataFrame(columns=list(FEATURES), index=features.index, dtype=float)
-        contrib = np.asarray(self._booster.predict(x.to_numpy(dtype=float), pred_contrib=True), dtype=float)
+        x = self._inputs(features)
+        contrib = np.mean([np.asarray(b.predict(x, pred_contrib=True), dtype=float) for b in self._boosters], axis=0)
         pushes = pd.DataFrame(contrib[:, : len(self._features)] * self.slope, index=features.index, columns=self._features)
         return pushes.reindex(columns=list(FEATURES), fill_value=0.0)
 
@@ -169,6 +180,7 @@ def load_ranker(path: Path) -> Ranker:
     """The model saved at ``path`` (logistic or boosted)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("kind") == "boosted":
-        return BoostedRanker(data["model"], float(data["slope"]), float(data["intercept"]), data.get("trained_on", {}))
+        models = data["models"] if "models" in data else [data["model"]]  # one model: files before the ensemble
+        return BoostedRanker(list(models), float(data["slope"]), float(data["intercept"]), data.get("trained_on", {}))
     return LogisticRanker(float(data["intercept"]), {k: float(v) for k, v in data["weights"].items()},
                           data.get("trained_on", {}))

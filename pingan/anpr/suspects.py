@@ -256,7 +256,8 @@ def _score_area(store: Store, query: SuspectQuery, ranker: Ranker) -> ScoredArea
         usual=pd.DataFrame(), scene_lon=case.lon, scene_lat=case.lat, relevance=relevance, watch_kind=kinds,
         area_cameras=area_cameras,
     )
-    first_pass = ranker.score(first.assign(unknown_history=0.0))
+    first = first.assign(unknown_history=0.0)  # nothing looked up yet: no evidence either way
+    first_pass = ranker.score(first)
     shortlist = first["plate"].to_numpy()[np.argsort(-first_pass, kind="stable")[:USUAL_PLACE_CANDIDATES]]
     usual = usual_places(store, list(shortlist), history)
     moves = with_misreads(movements(store, list(shortlist), padded), reads, area.cameras)
@@ -266,7 +267,12 @@ def _score_area(store: Store, query: SuspectQuery, ranker: Ranker) -> ScoredArea
     feats = with_lookups(first, usual=usual, stays=stays, own_rarity=own, scene_lon=case.lon, scene_lat=case.lat)
     outside = ~feats["plate"].isin(set(shortlist))
     feats.loc[outside, "unknown_history"] = 0.0  # not looked up: no evidence either way
-    feats["score"] = ranker.score(feats)
+    # only the vehicles whose features the lookups changed need scoring again (scoring is most of the cost)
+    changed = (feats[list(FEATURES)].to_numpy(dtype=float) != first[list(FEATURES)].to_numpy(dtype=float)).any(axis=1)
+    score = first_pass.copy()
+    if changed.any():
+        score[changed] = ranker.score(feats[changed])
+    feats["score"] = score
     feats = feats.assign(_order=-feats["score"]).sort_values(["_order", "plate"], kind="stable").drop(columns="_order")
     return ScoredArea(case, window, padded, area, reads, feats, best, ranker)
 

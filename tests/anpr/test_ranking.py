@@ -3,6 +3,7 @@ and say how much each feature pushed a score."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 
 from pingan.anpr.features import FEATURES
 from pingan.anpr.ranking import BoostedRanker, LogisticRanker, Ranker, load_ranker
-from pingan.anpr.tuning import cross_validated_ranks, fit_boosted, fit_logistic
+from pingan.anpr.tuning import BOOSTED_SEEDS, cross_validated_ranks, fit_boosted, fit_logistic
 
 
 def cases(n_cases: int, seed: int, county: str) -> list[pd.DataFrame]:
@@ -68,6 +69,23 @@ def test_the_boosted_ranker_is_calibrated_and_its_pushes_add_up_to_its_log_odds(
                                              "dark_overlap", "history_days", "new_here", "watchlisted"}
 
 
+def test_the_boosted_ranker_scores_and_explains_by_the_mean_of_its_tree_models(tmp_path: Path) -> None:
+    ranker = fit_boosted(cases(30, 1, "a") + cases(30, 2, "b"), seeds=(1, 2, 3))
+    assert len(ranker.models) == 3
+    members = [BoostedRanker([model], ranker.slope, ranker.intercept) for model in ranker.models]
+    frame = pd.concat(cases(5, 6, "c"), ignore_index=True)
+    logits = [m.logit(frame) for m in members]
+    assert not np.allclose(logits[0], logits[1])  # each model drew its own sample: they differ
+    assert np.allclose(ranker.logit(frame), np.mean(logits, axis=0))
+    pushes = np.mean([m.contributions(frame).to_numpy() for m in members], axis=0)
+    assert np.allclose(ranker.contributions(frame).to_numpy(), pushes)
+    # a file written before the ensemble (one "model") still loads, as that one model
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"kind": "boosted", "slope": ranker.slope, "intercept": ranker.intercept,
+                               "model": ranker.models[0]}), encoding="utf-8")
+    assert np.allclose(load_ranker(old).logit(frame), logits[0])
+
+
 def test_rankers_survive_a_save_and_load(tmp_path: Path) -> None:
     training = cases(30, 1, "a") + cases(30, 2, "b")
     frame = pd.concat(cases(3, 5, "c"), ignore_index=True)
@@ -83,6 +101,7 @@ def test_the_shipped_default_is_the_boosted_ranker_fitted_on_simulated_counties(
     ranker = Ranker.default()
     assert isinstance(ranker, BoostedRanker)
     assert ranker.trained_on["offenders"] > 100 and ranker.trained_on["seeds"]
+    assert len(ranker.models) == len(BOOSTED_SEEDS)
     assert isinstance(load_ranker(Path(__file__).parents[2] / "pingan" / "anpr" / "ranker_weights.json"),
                       LogisticRanker)
 
@@ -99,7 +118,7 @@ def test_cross_validation_ranks_each_case_by_trees_that_never_saw_its_county() -
         f.loc[0, traits] = [0.1, 0.0, 0.0, 0.0, 0.0, 20.0, 3.0, 3.5]
         f["new_here"] = (f["history_days"] == 0).astype(float)
     ranks = cross_validated_ranks(frames + noise, folds=4)
-    assert len(ranks) == 120
+    assert len(ranks) == 120 and (ranks["vehicles_seen"] == 61).all()
     county = ranks["group"].str.split("/").str[0]
     assert (ranks.loc[county != "d", "rank"] == 1).mean() >= 0.9
     assert ranks.loc[county == "d", "rank"].median() > 5

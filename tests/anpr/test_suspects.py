@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from pingan.anpr.suspects import SuspectQuery, suspects
+import pingan.anpr.suspects as suspects_module
+from pingan.anpr.suspects import SuspectQuery, score_area, suspects
 from pingan.store.db import Store
 from tests.builders import SCENE, add_camera, add_case, add_daily, add_read, add_watch, offset
 
@@ -179,6 +180,20 @@ def test_scores_are_probabilities_and_top_cuts_the_list(village: Store) -> None:
     assert set(cand) >= {"rank", "plate", "score", "watchlist", "reasons", "reads"}
     assert set(cand["reads"][0]) >= {"camera_id", "ts", "plate", "confidence"}
     assert cand["reads"][0]["ts"].endswith("+08:00")
+
+
+def test_every_score_is_the_models_score_of_the_vehicles_final_features(village: Store, monkeypatch) -> None:  # noqa: ANN001
+    # only vehicles whose features the lookups changed are scored twice; the others keep the first pass
+    monkeypatch.setattr(suspects_module, "USUAL_PLACE_CANDIDATES", 2)
+    for i in range(6):
+        in_and_out(village, f"苏H2000{i}")
+        add_daily(village, f"苏H2000{i}", "TOWN", "2026-02-20", 5)  # lives in town: far, once looked up
+    add_watch(village, "苏H20003", "P3", ["theft"])
+    scored = score_area(village, SuspectQuery(case_id="C1"))
+    assert len(scored.vehicles) == 6
+    assert (scored.vehicles["far_km"] > 0).sum() == 2  # the shortlist got looked up, the rest did not
+    again = scored.ranker.score(scored.vehicles)
+    assert scored.vehicles["score"].to_numpy() == pytest.approx(again, rel=1e-12)
 
 
 def test_an_expired_watchlist_entry_does_not_count(village: Store) -> None:
