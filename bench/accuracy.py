@@ -128,14 +128,15 @@ CV_HEADER = ("| date | counties | folds | tree models | cases | watchlisted top-
 TRAFFIC_BANDS = [0, 500, 2_000, 5_000, 10_000, float("inf")]
 
 
-def by_traffic(ranks: pd.DataFrame) -> str:
-    """Top-1 per band of vehicles seen, e.g. ``≤500: 0.93 (n = 305) · 500–2000: …``."""
-    bands = pd.cut(ranks["vehicles_seen"], TRAFFIC_BANDS, right=True)
+def by_traffic(vehicles_seen: pd.Series, first: pd.Series) -> str:
+    """Top-1 per band of vehicles seen, e.g. ``≤500: 0.93 (n = 305) · 500–2000: …``; ``first`` says, per
+    case, whether the offender was ranked first."""
+    bands = pd.cut(vehicles_seen, TRAFFIC_BANDS, right=True)
     parts = []
-    for band, rows in ranks.groupby(bands, observed=True):
+    for band, hits in first.groupby(bands, observed=True):
         low, high = band.left, band.right
         name = f"≤{high:.0f}" if low == 0 else (f">{low:.0f}" if high == float("inf") else f"{low:.0f}–{high:.0f}")
-        parts.append(f"{name}: {(rows['rank'] == 1).mean():.2f} (n = {len(rows)})")
+        parts.append(f"{name}: {hits.mean():.2f} (n = {len(hits)})")
     return " · ".join(parts)
 
 
@@ -152,7 +153,8 @@ def crossval(args: argparse.Namespace, frames: list) -> None:
             f"| {interval(int((watched['rank'] <= 5).sum()), len(watched))} "
             f"| {interval(int((unwatched['rank'] <= 10).sum()), len(unwatched))} (n = {len(unwatched)}) |")
     print(line, f"({time.perf_counter() - started:.0f} s)")
-    print("watchlisted top-1 by vehicles seen around the scene:", by_traffic(watched))
+    print("watchlisted top-1 by vehicles seen around the scene:",
+          by_traffic(watched["vehicles_seen"], watched["rank"] == 1))
     lines = DOC.read_text(encoding="utf-8").splitlines() if DOC.exists() else []
     if CV_HEADER not in lines:
         lines += ["", "## Cross-validated ranking (boosted trees, k folds by county)", "",

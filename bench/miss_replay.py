@@ -31,6 +31,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.accuracy import by_traffic  # noqa: E402
 from pingan.anpr.tuning import cross_validated_scores  # noqa: E402
 from pingan.plates import normalise  # noqa: E402
 from pingan.sim.config import SimConfig  # noqa: E402
@@ -149,9 +150,7 @@ def main() -> None:
             print(pd.DataFrame({"car above": above.loc[mask, COMPARED].median(),
                                 "offender": offs.loc[mask, COMPARED].median()}).round(2).to_string())
     seen = pd.DataFrame(density, columns=["seen", "hit"])
-    bands = pd.cut(seen["seen"], [0, 500, 2000, 5000, 10000, np.inf])
-    print("\nwatchlisted top-1 by vehicles seen")
-    print(seen.groupby(bands, observed=True)["hit"].agg(["mean", "size"]).round(2).to_string())
+    print("\nwatchlisted top-1 by vehicles seen:", by_traffic(seen["seen"], seen["hit"]))
 
 
 if __name__ == "__main__":
