@@ -29,7 +29,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.county import county, machine  # noqa: E402
-from pingan.anpr.evaluate import Evaluation, evaluate, load_answer_key  # noqa: E402
+from pingan.anpr.evaluate import CALIBRATION_BINS, Evaluation, evaluate, load_answer_key  # noqa: E402
 from pingan.anpr.ranking import BOOSTED_FILE, WEIGHTS_FILE, Ranker, load_ranker  # noqa: E402
 from pingan.anpr.tuning import BOOSTED_SEEDS, cross_validated_ranks, fit_boosted, fit_logistic  # noqa: E402
 from pingan.sim import SimConfig  # noqa: E402
@@ -66,6 +66,21 @@ def row(m: dict) -> str:
             f"{pct(m['watchlisted_top5'])} | {pct(m['misread_top1'])} / {pct(m['misread_top5'])} "
             f"({m['misread_watchlisted']}) | {pct(m['not_watchlisted_top10'])} ({m['not_watchlisted']}) | "
             f"{m['serial_ranks']} | {m['brier']:.2e} | {m['median_vehicles_seen']:.0f} | {m['p50_seconds']:.2f} |")
+
+
+RELIABILITY_HEADER = ("| model | seeds | vehicles | misread | "
+                      + " | ".join(f"score {lo:g}–{hi:g}" for lo, hi in zip(CALIBRATION_BINS, CALIBRATION_BINS[1:]))
+                      + " |")
+
+
+def reliability_row(m: dict) -> str:
+    """Per score bin: the mean score, then the share of those vehicles that were the offender's (how many)."""
+    cells = []
+    for r in m["reliability"]:
+        cells.append("–" if not r["vehicles"] else
+                     f"{r['mean_score']:.3g} / {r['offender_share']:.3g} ({r['offenders']:,} of {r['vehicles']:,})")
+    seeds = ", ".join(str(s) for s in m["seeds"])
+    return f"| {m['model']} | {seeds} | {m['vehicles']} | {m['misread']:.0%} | " + " | ".join(cells) + " |"
 
 
 def collected(args: argparse.Namespace) -> list:
@@ -155,20 +170,24 @@ def crossval(args: argparse.Namespace, frames: list) -> None:
     print(line, f"({time.perf_counter() - started:.0f} s)")
     print("watchlisted top-1 by vehicles seen around the scene:",
           by_traffic(watched["vehicles_seen"], watched["rank"] == 1))
-    lines = DOC.read_text(encoding="utf-8").splitlines() if DOC.exists() else []
-    if CV_HEADER not in lines:
-        lines += ["", "## Cross-validated ranking (boosted trees, k folds by county)", "",
-                  "Each county's cases ranked by trees fitted on the other folds' counties, from the same features "
-                  "as suspects computes (`bench/accuracy.py crossval`). Ranking only: no calibration, no collide. "
-                  "The features were collected with the shipped model choosing which 1,000 vehicles a case "
-                  "looks up further, and that model was fitted on some of these counties; the trees scored "
-                  "here were not.", "", CV_HEADER, "|---|---|---|---|---|---|---|---|---|"]
-        at = len(lines)
-    else:
-        at = table_end(lines, CV_HEADER)
-    lines[at:at] = [line]
-    DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    put_rows(DOC, CV_HEADER, [line], append=True, title="Cross-validated ranking (boosted trees, k folds by county)",
+             intro="Each county's cases ranked by trees fitted on the other folds' counties, from the same features "
+                   "as suspects computes (`bench/accuracy.py crossval`). Ranking only: no calibration, no collide. "
+                   "The features were collected with the shipped model choosing which 1,000 vehicles a case "
+                   "looks up further, and that model was fitted on some of these counties; the trees scored "
+                   "here were not.")
     print(f"wrote {DOC}")
+
+
+def put_rows(doc: Path, header: str, rows: list[str], *, append: bool, title: str, intro: str) -> None:
+    """Put ``rows`` into the table of ``doc`` that starts with ``header``: after its rows (``append``) or
+    instead of them. A doc without that table gets a new section at its end (``title``, ``intro``)."""
+    lines = doc.read_text(encoding="utf-8").splitlines() if doc.exists() else []
+    if header not in lines:
+        lines += ["", f"## {title}", "", intro, "", header, "|" + "---|" * (header.count("|") - 1)]
+    start, end = lines.index(header) + 2, table_end(lines, header)
+    lines[end if append else start:end] = rows
+    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def update_doc(doc: Path, table: list[str], machine_line: str, *, append: bool) -> None:
@@ -243,6 +262,12 @@ def main() -> None:
     machine_line = (f"Machine: {machine()}. Evaluation counties: {args.days} days, each row names its seeds; the "
                     f"rankers were fitted on other seeds ({trained}).")
     update_doc(DOC, table, machine_line, append=args.append)
+    put_rows(DOC, RELIABILITY_HEADER, [reliability_row(m) for m in rows], append=args.append,
+             title="Calibration: is a score a probability?",
+             intro="Every vehicle scored in the evaluation rows above, by its score: in each bin, the mean score "
+                   "against the share of those vehicles that were the offender's (offenders of all of them). A "
+                   "calibrated score has the two close in every bin; a case has one offender (two cars when an "
+                   "accomplice drove, and the accomplice's car counts as not the offender's here).")
     print(f"wrote {DOC}")
 
 

@@ -43,12 +43,47 @@ class SerialOutcome:
     vehicles: int
 
 
+#: Score bins of the reliability table: of the vehicles scored 0.2–0.5, were about a third the offender's?
+CALIBRATION_BINS = (0.0, 0.001, 0.01, 0.05, 0.2, 0.5, 1.0)
+
+
+@dataclass
+class Reliability:
+    """Per score bin (CALIBRATION_BINS): how many vehicles, the sum of their scores, how many were offenders'.
+    A calibrated score has, in every bin, a mean score close to the share of offenders."""
+
+    vehicles: list[int] = field(default_factory=lambda: [0] * (len(CALIBRATION_BINS) - 1))
+    score_sum: list[float] = field(default_factory=lambda: [0.0] * (len(CALIBRATION_BINS) - 1))
+    offenders: list[int] = field(default_factory=lambda: [0] * (len(CALIBRATION_BINS) - 1))
+
+    def add(self, score: np.ndarray, label: np.ndarray) -> None:
+        where = np.clip(np.searchsorted(CALIBRATION_BINS, score, side="right") - 1, 0, len(CALIBRATION_BINS) - 2)
+        for b in range(len(CALIBRATION_BINS) - 1):
+            mine = where == b
+            self.vehicles[b] += int(mine.sum())
+            self.score_sum[b] += float(score[mine].sum())
+            self.offenders[b] += int(label[mine].sum())
+
+    def merged(self, other: Reliability) -> Reliability:
+        return Reliability([a + b for a, b in zip(self.vehicles, other.vehicles, strict=True)],
+                           [a + b for a, b in zip(self.score_sum, other.score_sum, strict=True)],
+                           [a + b for a, b in zip(self.offenders, other.offenders, strict=True)])
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Per bin: ``low``, ``high``, ``vehicles``, ``mean_score``, ``offender_share``, ``offenders``."""
+        return [{"low": CALIBRATION_BINS[b], "high": CALIBRATION_BINS[b + 1], "vehicles": n,
+                 "mean_score": self.score_sum[b] / n if n else None,
+                 "offender_share": self.offenders[b] / n if n else None, "offenders": self.offenders[b]}
+                for b, n in enumerate(self.vehicles)]
+
+
 @dataclass
 class Evaluation:
     offences: list[OffenceOutcome] = field(default_factory=list)
     serials: list[SerialOutcome] = field(default_factory=list)
     brier: float | None = None
     candidates_scored: int = 0
+    reliability: Reliability = field(default_factory=Reliability)
 
     def metrics(self) -> dict[str, Any]:
         """Top-k rates, serial ranks and the Brier score, as reported in docs/benchmarks.md."""
@@ -82,6 +117,7 @@ class Evaluation:
             if self.serials else None,
             "brier": self.brier,
             "candidates_scored": self.candidates_scored,
+            "reliability": self.reliability.rows(),
             "median_vehicles_seen": float(np.median([o.vehicles_seen for o in self.offences])) if self.offences else None,
             "p50_seconds": float(np.median([o.seconds for o in self.offences])) if self.offences else None,
         }
@@ -91,7 +127,8 @@ class Evaluation:
         brier = None
         if scored:
             brier = ((self.brier or 0) * self.candidates_scored + (other.brier or 0) * other.candidates_scored) / scored
-        return Evaluation(self.offences + other.offences, self.serials + other.serials, brier, scored)
+        return Evaluation(self.offences + other.offences, self.serials + other.serials, brier, scored,
+                          self.reliability.merged(other.reliability))
 
     def to_json(self) -> dict[str, Any]:
         return {"metrics": self.metrics(), "offences": [asdict(o) for o in self.offences],
@@ -154,6 +191,7 @@ def evaluate(store: Store, answer_key: dict[str, Any], *, radius_km: float = 5.0
         if not frame.empty:
             sq_errors += float(((frame["score"] - frame["label"]) ** 2).sum())
             scored += len(frame)
+            evaluation.reliability.add(frame["score"].to_numpy(dtype=float), frame["label"].to_numpy(dtype=int))
             if collect is not None:
                 collect.append(frame)
     for serial in answer_key.get("serials", []):

@@ -8,9 +8,10 @@ puts them):
 - :class:`BoostedRanker`: gradient-boosted trees (LightGBM) trained to put the offender's vehicle first
   among the vehicles of its case (a learning-to-rank objective), so it can weigh combinations an
   investigator weighs together (a relevant prior counts for more when the car also went out of sight
-  next to the scene at night). Its raw score is turned into a probability by a logistic calibration
-  fitted on counties the trees did not see, and each feature's push on a vehicle's score is its exact
-  tree contribution (TreeSHAP), so reasons stay traceable.
+  next to the scene at night). Its raw score, the mean of several tree models fitted alike, is turned
+  into a probability by a logistic calibration fitted on counties the trees did not see, and each
+  feature's push on a vehicle's score is its exact tree contribution (TreeSHAP, averaged likewise), so
+  reasons stay traceable.
 
 ``pingan.anpr.tuning`` fits both on simulated counties; ``bench/accuracy.py`` measures both on other
 counties. The model in :data:`DEFAULT_FILE` is the one suspects and collide use.

@@ -267,7 +267,7 @@ def _score_area(store: Store, query: SuspectQuery, ranker: Ranker) -> ScoredArea
     feats = with_lookups(first, usual=usual, stays=stays, own_rarity=own, scene_lon=case.lon, scene_lat=case.lat)
     outside = ~feats["plate"].isin(set(shortlist))
     feats.loc[outside, "unknown_history"] = 0.0  # not looked up: no evidence either way
-    # only the vehicles whose features the lookups changed need scoring again (scoring is most of the cost)
+    # only the vehicles whose features the lookups changed are scored again; the rest keep the first pass
     changed = (feats[list(FEATURES)].to_numpy(dtype=float) != first[list(FEATURES)].to_numpy(dtype=float)).any(axis=1)
     score = first_pass.copy()
     if changed.any():
