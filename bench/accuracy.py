@@ -1,7 +1,8 @@
 """Accuracy of suspects and collide on simulated counties: fit the rankers on some seeds, evaluate on others.
 
     python bench/accuracy.py fit --seeds 101 102 103 104 105 106 107   # writes both rankers' files
-    python bench/accuracy.py fit --seeds 101 … 114 --frames /tmp/frames.parquet   # keeps the features to refit
+    python bench/accuracy.py fit --seeds 101 … 128 --frames /tmp/frames.parquet   # the shipped models; keeps the
+                                                                                  # features to refit from
     python bench/accuracy.py evaluate --seeds 1 2 3 4 5 --misread 0.03 --models boosted logistic
     python bench/accuracy.py evaluate --seeds 1 2 --misread 0.01 0.1 --append
     python bench/accuracy.py crossval --seeds 1 … 5 101 … 128 --frames /tmp/cv.parquet   # k-fold by county
