@@ -186,9 +186,14 @@ def put_rows(doc: Path, header: str, rows: list[str], *, append: bool, title: st
     lines = doc.read_text(encoding="utf-8").splitlines() if doc.exists() else []
     if header not in lines:
         lines += ["", f"## {title}", "", intro, "", header, "|" + "---|" * (header.count("|") - 1)]
+    set_rows(lines, header, rows, append=append)
+    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def set_rows(lines: list[str], header: str, rows: list[str], *, append: bool) -> None:
+    """In ``lines``, put ``rows`` after the rows of the table under ``header`` (``append``) or instead of them."""
     start, end = lines.index(header) + 2, table_end(lines, header)
     lines[end if append else start:end] = rows
-    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def update_doc(doc: Path, table: list[str], machine_line: str, *, append: bool) -> None:
@@ -196,8 +201,7 @@ def update_doc(doc: Path, table: list[str], machine_line: str, *, append: bool) 
     the notes after the table and the cross-validation table stay."""
     lines = doc.read_text(encoding="utf-8").splitlines() if doc.exists() else []
     if HEADER in lines:
-        start, end = lines.index(HEADER) + 2, table_end(lines, HEADER)
-        lines[start if not append else end:end] = table
+        set_rows(lines, HEADER, table, append=append)
         lines = [machine_line if line.startswith("Machine: ") and not append else line for line in lines]
     else:
         lines = [

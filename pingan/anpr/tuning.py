@@ -27,7 +27,8 @@ BOOSTED_PARAMS = {
 }
 BOOSTED_ROUNDS = 200
 #: LightGBM seeds of the tree models a boosted ranker averages (one model per seed, each with its own
-#: sample of non-offender vehicles). Five: cross-validated top-1 0.843 against 0.817–0.844 for one alone.
+#: sample of non-offender vehicles). Five: cross-validated top-1 0.84 against 0.82 for one; more than five
+#: gained nothing measurable (docs/ranking.md).
 BOOSTED_SEEDS = (1, 2, 3, 4, 5)
 #: Non-offender vehicles kept per case for the trees (LightGBM ranks at most 10,000 rows per case).
 NEGATIVES_PER_CASE = 5000
