@@ -148,6 +148,8 @@ CONFUSABLE_COST = 0.3
 PROVINCE_COST = 0.5
 #: Cost of inserting or deleting a character (a missed or doubled character).
 INDEL_COST = 1.0
+#: Cost of substituting any other character.
+PLAIN_SUBSTITUTION_COST = 1.0
 
 _CONFUSABLE: dict[str, frozenset[str]] = {}
 for _group in OCR_CONFUSIONS:
@@ -168,7 +170,7 @@ def substitution_cost(a: str, b: str) -> float:
         return CONFUSABLE_COST
     if a in PROVINCES and b in PROVINCES:
         return PROVINCE_COST
-    return 1.0
+    return PLAIN_SUBSTITUTION_COST
 
 
 def weighted_distance(a: str, b: str, max_cost: float | None = None) -> float:
@@ -218,8 +220,11 @@ def wildcard_keys(plate: str, substitutions: int = 1) -> Iterator[str]:
             yield "".join(chars)
 
 
+_CONFUSABLE_SORTED: dict[str, tuple[str, ...]] = {char: tuple(sorted(others)) for char, others in _CONFUSABLE.items()}
+
+
 def variants(plate: str) -> Iterable[str]:
     """Plates one confusable substitution away: what a camera might have read for ``plate``."""
     for i, char in enumerate(plate):
-        for other in sorted(confusable_with(char)):
+        for other in _CONFUSABLE_SORTED.get(char, ()):
             yield plate[:i] + other + plate[i + 1 :]

@@ -29,7 +29,7 @@ from pingan.anpr.tactic_common import (
     utc_offset,
 )
 from pingan.anpr.trajectory import plate_variants
-from pingan.anpr.watchlist import Match, Watchlists
+from pingan.anpr.watchlist import Match, match_seen_plates
 from pingan.errors import BadInput
 from pingan.store.db import Store
 from pingan.timeutil import iso_local, to_local
@@ -139,10 +139,10 @@ def first_seen(store: Store, query: FirstSeenQuery) -> FirstSeenResult:
     before = seen_in(store, {v for vs in variant_of.values() for v in vs}, recent)
     # or of a vehicle read far more often in the period itself (a new taxi's misread "ghosts")
     ghosts = misread_ghosts(store, new["plate"].tolist(), period) if query.fuzzy else {}
-    watchlists = Watchlists.load(store, valid_at=period.start)
+    _, listed = match_seen_plates(store, new["plate"].tolist(), valid_at=period.start, fuzzy=query.fuzzy)
     vehicles: list[Newcomer] = []
     for row in new.itertuples(index=False):
-        matches = watchlists.match(row.plate, fuzzy=query.fuzzy)
+        matches = listed.get(row.plate, [])
         match = matches[0] if matches else None
         misread_of = sorted(v for v in variant_of.get(row.plate, ()) if v in before)
         if row.plate in ghosts and ghosts[row.plate][0] not in misread_of:

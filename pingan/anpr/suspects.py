@@ -32,7 +32,7 @@ from pingan.anpr.features import (
 from pingan.anpr.ranking import Ranker
 from pingan.anpr.relevance import relevance as relevance_of
 from pingan.anpr.summaries import one_question
-from pingan.anpr.watchlist import MAX_FUZZY_COST, Match, Watchlists
+from pingan.anpr.watchlist import MAX_FUZZY_COST, Match, match_seen_plates
 from pingan.errors import BadInput
 from pingan.store.db import Store
 from pingan.timeutil import iso_local, local_tz, to_local
@@ -237,8 +237,8 @@ def _score_area(store: Store, query: SuspectQuery, ranker: Ranker) -> ScoredArea
 
     history = history_window(padded, query.history)
     hist_days, profile = area_history(store, area.camera_ids, history, plates=list(reads["plate"].unique()))
-    watchlists = Watchlists.load(store, valid_at=padded.start, lists=query.lists)
-    matches = watchlists.match_all(reads["plate"].unique(), fuzzy=query.fuzzy, max_cost=query.max_fuzzy_cost)
+    watchlists, matches = match_seen_plates(store, reads["plate"].unique(), valid_at=padded.start, lists=query.lists,
+                                            fuzzy=query.fuzzy, max_cost=query.max_fuzzy_cost)
     reads = attribute_misreads(reads, matches, set(hist_days["plate"]))
 
     best: dict[str, tuple[Match, float]] = {}

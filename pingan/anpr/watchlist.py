@@ -1,9 +1,12 @@
 """Watchlist collision: which seen plates are on a watchlist, exactly or despite a misread character.
 
-Fuzzy matching finds watchlist plates one substitution away through a wildcard index (no all-pairs
-comparison), then prices the substitution with the weighted distance of :mod:`pingan.plates`:
-confusable characters (0/D/Q, 8/B, 2/Z, …) are cheap, others dear. A read's confidence makes a fuzzy
-match more believable when it is low (the camera itself was unsure).
+Fuzzy matching finds watchlist plates one substitution away (no all-pairs comparison), then prices the
+substitution with the weighted distance of :mod:`pingan.plates`: confusable characters (0/D/Q, 8/B, 2/Z, …)
+are cheap, others dear. Below the price of a plain substitution (the default maximum, 0.5) only a confusable
+character or another province character can match, so the candidates of a seen plate are its confusable
+variants and its province swaps, looked up directly; a maximum of 1 or more uses a wildcard index (one
+position replaced by ``?``) of every watchlisted plate, built when first needed. A read's confidence makes a
+fuzzy match more believable when it is low (the camera itself was unsure).
 """
 
 from __future__ import annotations
@@ -13,7 +16,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pingan.plates import weighted_distance, wildcard_keys
+import pandas as pd
+
+from pingan.plates import (
+    OCR_CONFUSIONS,
+    PLAIN_SUBSTITUTION_COST,
+    PROVINCES,
+    confusable_with,
+    variants,
+    weighted_distance,
+    wildcard_keys,
+)
 from pingan.store.db import Store
 
 #: Fuzzy matches above this weighted distance are not matches (0.3 = one confusable substitution,
@@ -57,39 +70,59 @@ class Watchlists:
 
     entries: list[Entry]
     by_plate: dict[str, list[Entry]] = field(default_factory=dict)
-    by_key: dict[str, list[Entry]] = field(default_factory=dict)
+    #: watchlisted plates by each position holding a province character, replaced by ``?``
+    by_province_key: dict[str, list[Entry]] = field(default_factory=dict)
+    _by_key: dict[str, list[Entry]] | None = None
 
     @classmethod
     def load(cls, store: Store, valid_at: datetime | None = None, lists: Iterable[str] | None = None) -> Watchlists:
         """Entries valid at ``valid_at`` (expired ones are left out), optionally of some lists only."""
-        sql = "SELECT list, plate, person_id, categories, note FROM watchlist WHERE 1=1"
-        params: list[object] = []
-        if valid_at is not None:
-            sql += " AND (valid_until IS NULL OR valid_until >= ?)"
-            params.append(valid_at)
-        if lists is not None:
-            names = list(lists)
-            sql += f" AND list IN ({', '.join('?' for _ in names)})"
-            params.extend(names)
-        rows = store.con.execute(sql + " ORDER BY list, plate, person_id", params).fetchall()
+        where, params = _valid(valid_at, lists)
+        rows = store.con.execute(f"SELECT list, plate, person_id, categories, note FROM watchlist WHERE {where} "
+                                 "ORDER BY list, plate, person_id", params).fetchall()
         return cls.of([Entry(r[0], r[1], r[2], tuple(r[3] or ()), r[4]) for r in rows])
 
     @classmethod
     def of(cls, entries: list[Entry]) -> Watchlists:
         lists = cls(entries)
         by_plate: dict[str, list[Entry]] = defaultdict(list)
-        by_key: dict[str, list[Entry]] = defaultdict(list)
         for entry in entries:
             by_plate[entry.plate].append(entry)
+        by_province_key: dict[str, list[Entry]] = defaultdict(list)
         for plate, plate_entries in by_plate.items():
-            for key in wildcard_keys(plate, 1):
-                if key != plate:
-                    by_key[key].extend(plate_entries)
-        lists.by_plate, lists.by_key = dict(by_plate), dict(by_key)
+            for i, char in enumerate(plate):
+                if char in PROVINCES:
+                    by_province_key[plate[:i] + "?" + plate[i + 1:]].extend(plate_entries)
+        lists.by_plate, lists.by_province_key = dict(by_plate), dict(by_province_key)
         return lists
+
+    @property
+    def by_key(self) -> dict[str, list[Entry]]:
+        """Every watchlisted plate under each of its one-position wildcard keys (for maxima of 1 or more)."""
+        if self._by_key is None:
+            by_key: dict[str, list[Entry]] = defaultdict(list)
+            for plate, plate_entries in self.by_plate.items():
+                for key in wildcard_keys(plate, 1):
+                    if key != plate:
+                        by_key[key].extend(plate_entries)
+            self._by_key = dict(by_key)
+        return self._by_key
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def _one_substitution_away(self, plate: str, max_cost: float) -> Iterable[Entry]:
+        """Watchlisted entries whose plate one substitution of ``plate`` could be, within ``max_cost``."""
+        if max_cost >= PLAIN_SUBSTITUTION_COST:
+            for key in wildcard_keys(plate, 1):
+                if key != plate:
+                    yield from self.by_key.get(key, ())
+            return
+        for variant in variants(plate):  # a confusable character read in place of another
+            yield from self.by_plate.get(variant, ())
+        for i, char in enumerate(plate):  # a province character read in place of another
+            if char in PROVINCES:
+                yield from self.by_province_key.get(plate[:i] + "?" + plate[i + 1:], ())
 
     def match(self, plate: str, *, fuzzy: bool = True, max_cost: float = MAX_FUZZY_COST) -> list[Match]:
         """Watchlist matches for one seen plate: exact ones if any, else the cheapest fuzzy ones."""
@@ -99,11 +132,10 @@ class Watchlists:
         if not fuzzy:
             return []
         found: dict[tuple[str, str, str], Match] = {}
-        for key in wildcard_keys(plate, 1):
-            for entry in self.by_key.get(key, ()):
-                cost = weighted_distance(plate, entry.plate, max_cost)
-                if cost <= max_cost:
-                    found[(entry.list, entry.plate, entry.person_id)] = Match(plate, entry, "fuzzy", cost)
+        for entry in self._one_substitution_away(plate, max_cost):
+            cost = weighted_distance(plate, entry.plate, max_cost)
+            if cost <= max_cost:
+                found[(entry.list, entry.plate, entry.person_id)] = Match(plate, entry, "fuzzy", cost)
         if not found:
             return []
         best = min(m.cost for m in found.values())
@@ -118,3 +150,68 @@ class Watchlists:
             if matches:
                 result[plate] = matches
         return result
+
+
+def match_seen_plates(store: Store, plates: Iterable[str], *, valid_at: datetime | None = None,
+            lists: Iterable[str] | None = None, fuzzy: bool = True,
+            max_cost: float = MAX_FUZZY_COST) -> tuple[Watchlists, dict[str, list[Match]]]:
+    """The watchlist matches of the plates seen around a case, as :meth:`Watchlists.match_all` finds them.
+
+    Tens of thousands of plates meet a watchlist of tens of thousands in one query: only the entries that one
+    of the plates could be (itself, a confusable variant, another province character) are read, and only the
+    plates with such an entry are matched in Python. Returns those entries (as :class:`Watchlists`) and the
+    matches. A maximum of a plain substitution or more reads the whole list, as ``load`` does.
+    """
+    seen = sorted(set(plates))
+    if fuzzy and max_cost >= PLAIN_SUBSTITUTION_COST:
+        watchlists = Watchlists.load(store, valid_at=valid_at, lists=lists)
+        return watchlists, watchlists.match_all(seen, fuzzy=fuzzy, max_cost=max_cost)
+    where, params = _valid(valid_at, lists)
+    provinces = _sql_text(PROVINCES)
+    confusions = ", ".join(f"({_sql_text(a)}, {_sql_text(b)})" for group in OCR_CONFUSIONS for a in sorted(group)
+                           for b in sorted(confusable_with(a)))
+    variant_keys = f"""
+        UNION ALL SELECT p.plate, substr(p.plate, 1, p.i - 1) || c.b || substr(p.plate, p.i + 1)
+        FROM positions p JOIN (VALUES {confusions}) c(a, b) ON p.ch = c.a""" if fuzzy else ""
+    province_keys = f"""
+        UNION ALL SELECT s.seen, w.list, w.plate, w.person_id, w.categories, w.note
+        FROM (SELECT plate AS seen, substr(plate, 1, i - 1) || '?' || substr(plate, i + 1) AS key
+              FROM positions WHERE contains({provinces}, ch)) s
+        JOIN (SELECT l.*, substr(l.plate, 1, r.i - 1) || '?' || substr(l.plate, r.i + 1) AS key
+              FROM listed l, range(1, 10) r(i)
+              WHERE r.i <= length(l.plate) AND contains({provinces}, substr(l.plate, r.i, 1))) w
+          ON s.key = w.key AND s.seen <> w.plate""" if fuzzy else ""
+    sql = f"""
+        WITH listed AS (SELECT list, plate, person_id, categories, note FROM watchlist WHERE {where}),
+        positions AS (SELECT s.plate, r.i, substr(s.plate, r.i, 1) AS ch
+                      FROM _pa_seen_plates s, range(1, 10) r(i) WHERE r.i <= length(s.plate)),
+        keys AS (SELECT plate AS seen, plate AS key FROM _pa_seen_plates {variant_keys})
+        SELECT k.seen, l.list, l.plate, l.person_id, l.categories, l.note
+        FROM keys k JOIN listed l ON l.plate = k.key {province_keys}"""
+    store.con.register("_pa_seen_plates", pd.DataFrame({"plate": pd.Series(seen, dtype=object)}))
+    try:
+        rows = store.con.execute(sql, params).fetchall()
+    finally:
+        store.con.unregister("_pa_seen_plates")
+    entries = sorted({Entry(r[1], r[2], r[3], tuple(r[4] or ()), r[5]) for r in rows},
+                     key=lambda e: (e.list, e.plate, e.person_id))
+    watchlists = Watchlists.of(entries)
+    candidates = sorted({r[0] for r in rows})
+    return watchlists, watchlists.match_all(candidates, fuzzy=fuzzy, max_cost=max_cost)
+
+
+def _valid(valid_at: datetime | None, lists: Iterable[str] | None) -> tuple[str, list[object]]:
+    """The WHERE clause (and its parameters) for entries valid at a time, of some lists."""
+    where, params = "1=1", []
+    if valid_at is not None:
+        where += " AND (valid_until IS NULL OR valid_until >= ?)"
+        params.append(valid_at)
+    if lists is not None:
+        names = list(lists)
+        where += f" AND list IN ({', '.join('?' for _ in names)})"
+        params.extend(names)
+    return where, params
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
