@@ -103,10 +103,8 @@ def area_history(store: Store, camera_ids: list[str], history: Window, plates: l
         t = reads_expr(store, camera_ids, history)
         per_plate = t.group_by("plate").aggregate(history_days=t.day.nunique()).to_pandas()
     else:
-        seen = vehicle_days(store, plates, first, last, use_summaries=use_summaries).cameras  # type: ignore[arg-type]
-        here = seen[seen["camera_id"].isin(list(set(camera_ids)))]
-        per_plate = here.groupby("plate", observed=True)["day"].nunique().rename("history_days").reset_index()
-        per_plate["plate"] = per_plate["plate"].astype(object)
+        seen = vehicle_days(store, plates, first, last, use_summaries=use_summaries)  # type: ignore[arg-type]
+        per_plate = seen.days_at(camera_ids)
     return per_plate, profile / profile.sum()
 
 

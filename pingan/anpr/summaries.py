@@ -340,15 +340,109 @@ def prune_summaries(con: duckdb.DuckDBPyConnection, before: date | None) -> int:
 # --- reading ---------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class VehicleDays:
-    """Vehicles' days in a period: ``days`` (plate, day, reads, hours) and ``cameras`` (plate, day, camera_id)."""
+class PackedCameras:
+    """The cameras of vehicle-days from the summaries, still packed: per row a vehicle (a code into
+    ``plates``), a day and five words of three 20-bit camera numbers. A busy area's four weeks are a few
+    hundred thousand vehicle-days and millions of camera rows; most questions need only a few of them."""
 
-    days: pd.DataFrame
-    cameras: pd.DataFrame
+    which: np.ndarray  # int64 codes into ``plates``
+    day: np.ndarray  # datetime64[D]
+    words: np.ndarray  # (rows, COLUMNS) uint64
+    plates: pd.CategoricalDtype
+    numbers: tuple[tuple[int, str], ...]  # (camera number, camera_id)
+
+    def subset(self, rows: np.ndarray) -> PackedCameras:
+        return PackedCameras(self.which[rows], self.day[rows], self.words[rows], self.plates, self.numbers)
+
+    def slots(self) -> np.ndarray:
+        """The camera numbers, a column per slot (0: empty)."""
+        shifts = np.arange(PER_COLUMN, dtype=np.uint64) * np.uint64(CAMERA_BITS)
+        return ((self.words[:, :, None] >> shifts) & np.uint64(MAX_CAMERAS)).reshape(len(self.which), -1)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per (vehicle, day, camera), plates and cameras as categories."""
+        cams = self.slots()
+        row, slot = np.nonzero(cams)
+        code_of = np.full(max((n for n, _ in self.numbers), default=0) + 1, -1, dtype=np.int64)
+        for i, (number, _) in enumerate(self.numbers):
+            code_of[number] = i
+        camera_type = pd.CategoricalDtype([camera_id for _, camera_id in self.numbers])
+        return pd.DataFrame({"plate": pd.Categorical.from_codes(self.which[row], dtype=self.plates),
+                             "day": self.day[row],
+                             "camera_id": pd.Categorical.from_codes(code_of[cams[row, slot].astype(np.int64)],
+                                                                    dtype=camera_type)})
+
+    def days_at(self, camera_ids: Iterable[str]) -> pd.Series:
+        """Per plate: on how many days one of these cameras read it (plates never read there left out)."""
+        number_of = {camera_id: number for number, camera_id in self.numbers}
+        wanted = np.zeros(MAX_CAMERAS + 1, dtype=bool)
+        wanted[[number_of[c] for c in set(camera_ids) if c in number_of]] = True
+        hit = np.zeros(len(self.which), dtype=bool)
+        for column in range(COLUMNS):
+            word = self.words[:, column]
+            for slot in range(PER_COLUMN):
+                hit |= wanted[((word >> np.uint64(slot * CAMERA_BITS)) & np.uint64(MAX_CAMERAS)).astype(np.int64)]
+        # a vehicle seen by more than SLOTS cameras a day has a second row: count each vehicle-day once
+        which, day = self.which[hit], self.day[hit].astype(np.int64)
+        if len(which) == 0:
+            return pd.Series([], dtype=np.int64, index=pd.Index([], dtype=object, name="plate"))
+        marked = np.zeros((len(self.plates.categories), int(day.max() - day.min()) + 1), dtype=bool)
+        marked[which, day - day.min()] = True
+        counts = marked.sum(axis=1)
+        seen = np.flatnonzero(counts)
+        return pd.Series(counts[seen], index=pd.Index(self.plates.categories[seen].astype(object), name="plate"))
+
+
+class VehicleDays:
+    """Vehicles' days in a period: ``days`` (plate, day, reads, hours) and ``cameras`` (plate, day, camera_id).
+
+    The cameras of the days read from the summaries stay packed until ``cameras`` is first asked for;
+    :meth:`days_at` counts from the packed words directly."""
+
+    def __init__(self, days: pd.DataFrame, cameras: pd.DataFrame, packed: PackedCameras | None = None) -> None:
+        self.days = days
+        self._unpacked = cameras  # the cameras of the days read from the raw reads
+        self._packed = packed
+        self._cameras: pd.DataFrame | None = cameras if packed is None else None
+
+    @property
+    def cameras(self) -> pd.DataFrame:
+        if self._cameras is None:
+            assert self._packed is not None
+            self._cameras = _concat([self._packed.frame(), self._unpacked], _empty_cameras())
+        return self._cameras
 
     def of(self, plates: Iterable[str]) -> VehicleDays:
         wanted = list(set(plates))
-        return VehicleDays(self.days[self.days["plate"].isin(wanted)], self.cameras[self.cameras["plate"].isin(wanted)])
+        days = self.days[self.days["plate"].isin(wanted)]
+        unpacked = self._unpacked[self._unpacked["plate"].isin(wanted)]
+        if self._packed is None:
+            return VehicleDays(days, unpacked)
+        codes = self._packed.plates.categories.get_indexer(wanted)
+        return VehicleDays(days, unpacked, self._packed.subset(np.isin(self._packed.which, codes[codes >= 0])))
+
+    def between(self, first: date, last: date) -> VehicleDays:
+        lo, hi = np.datetime64(first), np.datetime64(last)
+        days = self.days[self.days["day"].between(lo, hi)]
+        unpacked = self._unpacked[self._unpacked["day"].between(lo, hi)]
+        if self._packed is None:
+            return VehicleDays(days, unpacked)
+        inside = (self._packed.day >= lo) & (self._packed.day <= hi)
+        return VehicleDays(days, unpacked, self._packed.subset(inside))
+
+    def days_at(self, camera_ids: Iterable[str]) -> pd.DataFrame:
+        """Per plate: on how many days one of these cameras read it (``plate``, ``history_days``)."""
+        wanted = set(camera_ids)
+        parts = []
+        if self._packed is not None:
+            parts.append(self._packed.days_at(wanted))
+        raw = self._unpacked[self._unpacked["camera_id"].astype(object).isin(wanted)]
+        if not raw.empty:  # days from the raw reads are other days than the summaries': the counts add up
+            parts.append(raw.assign(plate=raw["plate"].astype(object)).groupby("plate")["day"].nunique())
+        if not parts:
+            return pd.DataFrame({"plate": pd.Series(dtype=object), "history_days": pd.Series(dtype=np.int64)})
+        counts = pd.concat(parts).groupby(level=0).sum().sort_index()
+        return pd.DataFrame({"plate": counts.index.to_numpy(dtype=object), "history_days": counts.to_numpy(np.int64)})
 
 
 def _stale_runs(days: list[date]) -> list[tuple[date, date]]:
@@ -367,7 +461,7 @@ def _exclude(stale: list[date]) -> str:
 
 
 def _vehicle_days_from_summaries(store: Store, keys: pd.DataFrame, first: date, last: date,
-                                 stale: list[date]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                                 stale: list[date]) -> tuple[pd.DataFrame, PackedCameras]:
     # days with their memory-mapped copy are looked up there (binary search), the rest joined in DuckDB
     skip = set(stale)
     stamps = {d: s for d, s in vehicle_day_files.day_stamps(store.con, DAYS_TABLE, first, last).items()
@@ -409,17 +503,7 @@ def _vehicle_days_from_summaries(store: Store, keys: pd.DataFrame, first: date, 
                          "day": day[first_row], "reads": reads_day, "hours": hours_day})
     packed = np.stack([np.asarray(found[c], dtype=np.uint64) for c in PACKED], axis=1) \
         if len(which) else np.zeros((0, COLUMNS), dtype=np.uint64)
-    shifts = (np.arange(PER_COLUMN, dtype=np.uint64) * np.uint64(CAMERA_BITS))
-    cams = ((packed[:, :, None] >> shifts) & np.uint64(MAX_CAMERAS)).reshape(len(which), -1)
-    row, slot = np.nonzero(cams)
-    code_of = np.full(max((n for n, _ in numbers), default=0) + 1, -1, dtype=np.int64)
-    for i, (number, _) in enumerate(numbers):
-        code_of[number] = i
-    camera_type = pd.CategoricalDtype([camera_id for _, camera_id in numbers])
-    cameras = pd.DataFrame({"plate": pd.Categorical.from_codes(which[row], dtype=plate_type), "day": day[row],
-                            "camera_id": pd.Categorical.from_codes(code_of[cams[row, slot].astype(np.int64)],
-                                                                   dtype=camera_type)})
-    return days, cameras
+    return days, PackedCameras(which, day, packed, plate_type, tuple((int(n), c) for n, c in numbers))
 
 
 def _vehicle_days_from_reads(store: Store, plates: pd.DataFrame, stale: list[date]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -461,19 +545,17 @@ def vehicle_days(store: Store, plates: Iterable[str], first: date, last: date, *
     memo = _memo(store)
     for (lo, hi, fresh_only), (have, result) in memo["vehicles"].items():
         if lo <= first and last <= hi and fresh_only == use_summaries and set(wanted) <= have:
-            window = result.days["day"].between(np.datetime64(first), np.datetime64(last))
-            cams = result.cameras["day"].between(np.datetime64(first), np.datetime64(last))
-            return VehicleDays(result.days[window], result.cameras[cams]).of(wanted)
+            return result.between(first, last).of(wanted)
     if not wanted:
         return VehicleDays(_empty_days(), _empty_cameras())
     fresh = fresh_days(store, first, last) if use_summaries else set()
     stale = [d for d in _days(first, last) if d not in fresh]
     parts_days, parts_cams = [], []
+    packed = None
     if fresh:
         keys = pd.DataFrame({"key": np.array([plate_key(p) for p in wanted], dtype=np.uint64), "plate": wanted})
-        d, c = _vehicle_days_from_summaries(store, keys, first, last, stale)
+        d, packed = _vehicle_days_from_summaries(store, keys, first, last, stale)
         parts_days.append(d)
-        parts_cams.append(c)
     if stale:
         # days without any reads need no query: they are stale only because nothing was built for them
         counted = reads_per_day(store, stale)
@@ -481,7 +563,7 @@ def vehicle_days(store: Store, plates: Iterable[str], first: date, last: date, *
         d, c = _vehicle_days_from_reads(store, pd.DataFrame({"plate": wanted}), with_reads)
         parts_days.append(d)
         parts_cams.append(c)
-    result = VehicleDays(_concat(parts_days, _empty_days()), _concat(parts_cams, _empty_cameras()))
+    result = VehicleDays(_concat(parts_days, _empty_days()), _concat(parts_cams, _empty_cameras()), packed)
     memo["vehicles"] = {(first, last, use_summaries): (set(wanted), result)}
     return result
 

@@ -168,7 +168,10 @@ def attribute_misreads(reads: pd.DataFrame, matches: dict[str, list[Match]], his
             rename[plate] = targets[0]
     if not rename:
         return reads
-    return reads.assign(plate=reads["plate"].map(lambda p: rename.get(p, p)))
+    plate = reads["plate"].copy()
+    misread = plate.isin(list(rename))
+    plate[misread] = plate[misread].map(rename)
+    return reads.assign(plate=plate)
 
 
 def with_misreads(moves: pd.DataFrame, reads: pd.DataFrame, cameras: pd.DataFrame) -> pd.DataFrame:

@@ -262,6 +262,14 @@ def test_the_vehicle_day_files_answer_as_duckdb_does_and_a_missing_file_falls_ba
         pd.testing.assert_frame_equal(sort(got.days.astype({"plate": object})), sort(raw.days.astype({"plate": object})),
                                       check_dtype=False)
         pd.testing.assert_frame_equal(sort(got.cameras.astype(object)), sort(raw.cameras.astype(object)), check_dtype=False)
+    # the days an area's cameras read each vehicle, counted from the packed camera words, as from the rows
+    area = sorted(set(raw.cameras["camera_id"].astype(object)))[::3]
+    here = raw.cameras[raw.cameras["camera_id"].astype(object).isin(area)]
+    want = here.assign(plate=here["plate"].astype(object)).groupby("plate")["day"].nunique()
+    assert len(want) > 10
+    for got in (from_files, mixed, raw):
+        counted = got.days_at(area)
+        assert dict(zip(counted["plate"], counted["history_days"], strict=True)) == want.to_dict()
 
 
 def test_a_file_from_an_older_build_of_its_day_is_never_read_and_is_removed(county: Store) -> None:
