@@ -121,7 +121,7 @@ def collide(store: Store, query: CollideQuery, ranker: Ranker | None = None) -> 
     cameras = {cid: s.area.camera_ids for cid, s in scored.items()}
     hits: dict[str, list[str]] = {}
     for cid in query.case_ids:
-        for plate in scored[cid].vehicles["plate"]:
+        for plate in scored[cid].vehicles["plate"].tolist():
             hits.setdefault(plate, []).append(cid)
     chosen = sorted(p for p, h in hits.items() if len(h) >= query.k)
     if not chosen:
@@ -129,20 +129,29 @@ def collide(store: Store, query: CollideQuery, ranker: Ranker | None = None) -> 
 
     prior = -np.log(max(len(hits) - 1, 1))  # one vehicle among every vehicle seen around any of the cases
     days = query.history.days
-    evidence = {cid: _evidence(s.vehicles, ranker.base_rate) for cid, s in scored.items()}
-    rows = {cid: s.vehicles.set_index("plate") for cid, s in scored.items()}
-    reads_of = {cid: reads_json_by_plate(s.reads, [p for p in chosen if cid in hits[p]]) for cid, s in scored.items()}
+    # per case, once: the chosen vehicles' rows, ranks, evidence and attributions (busy daytime areas share
+    # thousands of vehicles; looking each up case by case was most of a collision's time)
+    per_case: dict[str, dict[str, tuple[int, Any, dict[str, float], float]]] = {}
+    for cid, s in scored.items():
+        mine = [p for p in chosen if cid in hits[p]]
+        at = pd.Index(s.vehicles["plate"]).get_indexer(mine)
+        rows = s.vehicles.iloc[at]
+        pushes = s.contributions(rows)
+        evidence = _evidence(rows, ranker.base_rate).to_numpy()
+        per_case[cid] = {plate: (int(rank) + 1, row, push, float(e)) for plate, rank, row, push, e in zip(
+            mine, at, rows.itertuples(index=False), pushes.to_dict("records"), evidence, strict=True)}
+    reads_of = {cid: reads_json_by_plate(s.reads, list(per_case[cid])) for cid, s in scored.items()}
     vehicles: list[CollisionVehicle] = []
     for plate in chosen:
         hit = hits[plate]
         missed = len(query.case_ids) - len(hit)
-        seen_anyway = {cid: (float(rows[cid].at[plate, "history_days"]) + 0.5) / (days + 1) for cid in hit}
+        seen_anyway = {cid: (float(per_case[cid][plate][1].history_days) + 0.5) / (days + 1) for cid in hit}
         surprise = float(-sum(np.log(p) for p in seen_anyway.values()))
         # each case it was seen around: what its features there say, and that it was there at all (an
         # offender's car mostly is; this car, by its weeks before, on that share of days); each case it was
         # not seen around: that an offender's car went unseen
         present = sum(np.log((1 - UNSEEN_AT_OWN_SCENE) / p) for p in seen_anyway.values())
-        total = (prior + sum(float(evidence[cid][plate]) for cid in hit) + present
+        total = (prior + sum(per_case[cid][plate][3] for cid in hit) + present
                  + missed * np.log(UNSEEN_AT_OWN_SCENE))
         match, rel = None, -1.0
         for cid in hit:
@@ -152,10 +161,8 @@ def collide(store: Store, query: CollideQuery, ranker: Ranker | None = None) -> 
         reasons = [f"seen around {len(hit)} of {len(query.case_ids)} cases: {', '.join(hit)}"]
         for cid in hit:
             s = scored[cid]
-            rank = int(np.flatnonzero(s.vehicles["plate"].to_numpy() == plate)[0]) + 1
-            mine = s.vehicles.iloc[rank - 1: rank]
-            why = explain(next(mine.itertuples(index=False)), s.contributions(mine).iloc[0],
-                          s.matches.get(plate, (None, 0.0))[0], s.case, [],
+            rank, row, push, _ = per_case[cid][plate]
+            why = explain(row, push, s.matches.get(plate, (None, 0.0))[0], s.case, [],
                           SuspectQuery(case_id=cid, history=query.history))
             reasons.append(f"{cid}: suspect {rank} of {len(s.vehicles)}; " + "; ".join(why[:2]))
         usual = [cid for cid, p in seen_anyway.items() if p >= 0.3]

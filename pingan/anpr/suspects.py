@@ -309,11 +309,11 @@ def _hhmm(ts: Any) -> str:
     return to_local(ts.to_pydatetime() if hasattr(ts, "to_pydatetime") else ts).strftime("%m-%d %H:%M")
 
 
-def explain(row: Any, contribution: pd.Series, match: Match | None, case: Case, misread_as: list[str],
-            query: SuspectQuery) -> list[str]:
-    """Plain-language reasons, strongest push on the score first."""
+def explain(row: Any, contribution: pd.Series | dict[str, float], match: Match | None, case: Case,
+            misread_as: list[str], query: SuspectQuery) -> list[str]:
+    """Plain-language reasons, strongest push on the score first (``contribution``: each feature's push)."""
     said: list[tuple[float, str]] = []
-    push = contribution.to_dict()
+    push = contribution if isinstance(contribution, dict) else contribution.to_dict()
     if match is not None:
         cats = ", ".join(match.entry.categories) or "no category"
         text = f"on watchlist '{match.entry.list}' (person {match.entry.person_id}: {cats})"
