@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pingan.config import settings
 from pingan.errors import BadInput
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -66,3 +70,36 @@ def iso_local(value: datetime | None) -> str | None:
     if value is None:
         return None
     return to_local(value).isoformat(timespec="seconds")
+
+
+def _local_naive(values: object) -> tuple[np.ndarray, np.ndarray]:
+    """Naive UTC times (as stored) as local wall-clock datetime64[s], and each one's UTC offset in seconds."""
+    import numpy as np  # here: most commands that show a time never need these
+    import pandas as pd
+
+    utc = pd.DatetimeIndex(pd.to_datetime(values)).as_unit("s")
+    wall = utc.tz_localize("UTC").tz_convert(str(local_tz())).tz_localize(None)
+    offsets = (wall.asi8 - utc.asi8).astype(np.int64)
+    return wall.to_numpy().astype("datetime64[s]"), offsets
+
+
+def iso_local_many(values: object) -> list[str]:
+    """:func:`iso_local` of many naive UTC times at once (a busy area's reads are a hundred thousand)."""
+    import numpy as np
+
+    wall, offsets = _local_naive(values)
+    text = np.datetime_as_string(wall, unit="s").tolist()
+    suffix = {}
+    for seconds in set(offsets.tolist()):
+        sign = "-" if seconds < 0 else "+"
+        hours, minutes = divmod(abs(seconds) // 60, 60)
+        suffix[seconds] = f"{sign}{hours:02d}:{minutes:02d}"
+    return [t + suffix[o] for t, o in zip(text, offsets.tolist(), strict=True)]
+
+
+def month_day_minute_many(values: object) -> list[str]:
+    """Naive UTC times as local ``MM-DD HH:MM``, many at once."""
+    import numpy as np
+
+    wall, _ = _local_naive(values)
+    return [t[5:].replace("T", " ") for t in np.datetime_as_string(wall, unit="m").tolist()]

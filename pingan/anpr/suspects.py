@@ -35,7 +35,7 @@ from pingan.anpr.summaries import one_question
 from pingan.anpr.watchlist import MAX_FUZZY_COST, Match, match_seen_plates
 from pingan.errors import BadInput
 from pingan.store.db import Store
-from pingan.timeutil import iso_local, local_tz, to_local
+from pingan.timeutil import iso_local, iso_local_many, month_day_minute_many, to_local
 
 #: Usual places are looked up for at most this many candidates (the best by a first-pass score).
 USUAL_PLACE_CANDIDATES = 1000
@@ -131,8 +131,7 @@ def reads_json_by_plate(reads: pd.DataFrame, plates: list[str]) -> dict[str, lis
     subset = reads[reads["plate"].isin(set(plates))].sort_values(["plate", "ts"], kind="stable")
     if subset.empty:
         return {}
-    local = pd.to_datetime(subset["ts"]).dt.tz_localize("UTC").dt.tz_convert(str(local_tz()))
-    stamps = [t[:-2] + ":" + t[-2:] for t in local.dt.strftime("%Y-%m-%dT%H:%M:%S%z").tolist()]
+    stamps = iso_local_many(subset["ts"])
     conf = subset["confidence"].astype(float).tolist()
     seen = subset["seen_plate"].tolist() if "seen_plate" in subset else subset["plate"].tolist()
     rows = zip(subset["plate"].tolist(), subset["camera_id"].tolist(), stamps, seen, conf,
@@ -291,13 +290,14 @@ def suspects(store: Store, query: SuspectQuery, ranker: Ranker | None = None) ->
     reads_of = reads_json_by_plate(reads, chosen) if chosen else {}
     misread = reads[reads["seen_plate"] != reads["plate"]] if "seen_plate" in reads else reads.iloc[0:0]
     misread_as = misread.groupby("plate")["seen_plate"].agg(lambda v: sorted(set(v))).to_dict()
-    contributions = scored.contributions(feats)
+    pushes = scored.contributions(feats).to_dict("records")
+    times = zip(month_day_minute_many(feats["first_ts"]), month_day_minute_many(feats["last_ts"]), strict=True)
     candidates: list[Candidate] = []
-    for rank, (index, row) in enumerate(zip(feats.index, feats.itertuples(index=False), strict=True), start=1):
+    rows = feats.drop(columns=["first_ts", "last_ts"]).itertuples(index=False)  # rendered above: no Timestamps
+    for rank, (row, push, when) in enumerate(zip(rows, pushes, times, strict=True), start=1):
         match = scored.matches.get(row.plate, (None, 0.0))[0]
         feature_values = {name: float(getattr(row, name)) for name in FEATURES}
-        reasons = explain(row, contributions.loc[index], match, scored.case,
-                          misread_as.get(row.plate, []), query)
+        reasons = explain(row, push, match, scored.case, misread_as.get(row.plate, []), query, times=when)
         candidates.append(Candidate(
             rank=rank, plate=row.plate, score=float(row.score), watchlist=match, reasons=reasons,
             reads=reads_of.get(row.plate, []), features=feature_values,
@@ -310,8 +310,9 @@ def _hhmm(ts: Any) -> str:
 
 
 def explain(row: Any, contribution: pd.Series | dict[str, float], match: Match | None, case: Case,
-            misread_as: list[str], query: SuspectQuery) -> list[str]:
-    """Plain-language reasons, strongest push on the score first (``contribution``: each feature's push)."""
+            misread_as: list[str], query: SuspectQuery, *, times: tuple[str, str] | None = None) -> list[str]:
+    """Plain-language reasons, strongest push on the score first (``contribution``: each feature's push;
+    ``times``: the first and last read as local ``MM-DD HH:MM``, when already rendered)."""
     said: list[tuple[float, str]] = []
     push = contribution if isinstance(contribution, dict) else contribution.to_dict()
     if match is not None:
@@ -337,12 +338,12 @@ def explain(row: Any, contribution: pd.Series | dict[str, float], match: Match |
         said.append((push.get("history_days", 0) + push.get("new_here", 0),
                      f"seen by these cameras on {days} of the previous {query.history.days} days"
                      + (" (a regular)" if days >= query.history.days // 2 else "")))
-    first, last = row.first_ts, row.last_ts
+    first, last = times if times is not None else (_hhmm(row.first_ts), _hhmm(row.last_ts))
     if row.stay_hours >= 0.5:
         said.append((push.get("stay_hours", 0),
-                     f"arrived {_hhmm(first)}, left {_hhmm(last)}: {row.stay_hours:.1f} h between reads here"))
+                     f"arrived {first}, left {last}: {row.stay_hours:.1f} h between reads here"))
     else:
-        said.append((push.get("stay_hours", 0), f"passed through ({_hhmm(first)}–{_hhmm(last)})"))
+        said.append((push.get("stay_hours", 0), f"passed through ({first}–{last})"))
     if row.dark_overlap >= 0.25:
         said.append((push.get("dark_overlap", 0),
                      f"unseen anywhere for {row.dark_overlap:.0%} of the offence window, between reads near the scene"))
