@@ -157,7 +157,7 @@ def attribute_misreads(reads: pd.DataFrame, matches: dict[str, list[Match]], his
     Only a plate with no history here and at most two reads is treated as a misread: a real vehicle
     whose plate happens to differ by one character keeps its own reads.
     """
-    seen = set(reads["plate"].unique())
+    seen = set(reads["plate"].unique().tolist())
     counts = reads["plate"].value_counts()
     rename: dict[str, str] = {}
     for plate, plate_matches in matches.items():
@@ -238,13 +238,14 @@ def _score_area(store: Store, query: SuspectQuery, ranker: Ranker) -> ScoredArea
         return ScoredArea(case, window, padded, area, reads, empty, {}, ranker)
 
     history = history_window(padded, query.history)
-    hist_days, profile = area_history(store, area.camera_ids, history, plates=list(reads["plate"].unique()))
-    watchlists, matches = match_seen_plates(store, reads["plate"].unique(), valid_at=padded.start, lists=query.lists,
+    seen = reads["plate"].unique().tolist()  # Python strings at once (iterating Arrow strings is slow)
+    hist_days, profile = area_history(store, area.camera_ids, history, plates=seen)
+    watchlists, matches = match_seen_plates(store, seen, valid_at=padded.start, lists=query.lists,
                                             fuzzy=query.fuzzy, max_cost=query.max_fuzzy_cost)
     reads = attribute_misreads(reads, matches, set(hist_days["plate"]))
 
     best: dict[str, tuple[Match, float]] = {}
-    for plate in reads["plate"].unique():
+    for plate in reads["plate"].unique().tolist():
         plate_matches = matches.get(plate) or watchlists.match(plate, fuzzy=False)
         if plate_matches:
             best[plate] = _best_match(plate_matches, case.category)
