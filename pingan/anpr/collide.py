@@ -19,6 +19,7 @@ from the days each area's cameras saw it in the weeks before each case (a commut
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -109,14 +110,21 @@ def _evidence(vehicles: pd.DataFrame, base_rate: float) -> pd.Series:
     return pd.Series(np.log(p / (1 - p)) - prior, index=vehicles["plate"].to_numpy())
 
 
-def collide(store: Store, query: CollideQuery, ranker: Ranker | None = None) -> CollideResult:
-    """Vehicles seen around at least K of the cases, the likeliest serial offender's vehicle first."""
+def collide(store: Store, query: CollideQuery, ranker: Ranker | None = None,
+            progress: Callable[[int, int, str], None] | None = None) -> CollideResult:
+    """Vehicles seen around at least K of the cases, the likeliest serial offender's vehicle first.
+
+    ``progress(done, total, case_id)`` is called after each case is scored (a busy area takes about a second).
+    """
     from pingan.anpr.suspects import SuspectQuery, explain, reads_json_by_plate, score_area
 
     ranker = ranker or Ranker.default()
-    scored = {cid: score_area(store, SuspectQuery(case_id=cid, radius_km=query.radius_km, pad=query.pad,
-                                                   history=query.history), ranker)
-              for cid in query.case_ids}
+    scored = {}
+    for done, cid in enumerate(query.case_ids, start=1):
+        scored[cid] = score_area(store, SuspectQuery(case_id=cid, radius_km=query.radius_km, pad=query.pad,
+                                                      history=query.history), ranker)
+        if progress is not None:
+            progress(done, len(query.case_ids), cid)
     cases = [s.case for s in scored.values()]
     cameras = {cid: s.area.camera_ids for cid, s in scored.items()}
     hits: dict[str, list[str]] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from pingan.anpr.collide import CollideQuery, collide
@@ -77,11 +78,12 @@ def suspects_command(ctx: Context, case_id: str, radius_km: float, pad: str, top
 @click.option("--radius-km", type=float, default=5.0, show_default=True)
 @click.option("--pad", default="2h", show_default=True)
 @click.option("--top", type=int, default=None, help="Only the best N vehicles.")
+@click.option("--no-progress", is_flag=True, help="Do not draw a progress bar.")
 @authorisation_option
 @json_option
 @pass_context
 def collide_command(ctx: Context, case_ids: tuple[str, ...], min_cases: int | None, radius_km: float, pad: str,
-                    top: int | None, authorisation: str | None, as_json: bool) -> None:
+                    top: int | None, no_progress: bool, authorisation: str | None, as_json: bool) -> None:
     """Vehicles seen around at least K of the given cases (serial offences), best first.
 
     Example: pingan collide C0003 C0007 C0011 --min-cases 2
@@ -95,7 +97,18 @@ def collide_command(ctx: Context, case_ids: tuple[str, ...], min_cases: int | No
         with audited(store, actor, action="combination", operation="anpr.collide",
                      params={"case_ids": list(case_ids), "min_cases": query.k, "radius_km": radius_km,
                              "pad": pad}) as audit:
-            result = collide(store, query)
+            bar = Console(stderr=True)
+            if no_progress or not bar.is_terminal:
+                result = collide(store, query)
+            else:  # each case is scored in turn, about a second each in a busy area
+                with Progress(TextColumn("scoring case {task.fields[case]}"), BarColumn(), MofNCompleteColumn(),
+                              console=bar, transient=True) as shown:
+                    task = shown.add_task("cases", total=len(case_ids), case=case_ids[0])
+
+                    def scored(done: int, total: int, case_id: str) -> None:
+                        shown.update(task, completed=done, case=case_ids[done] if done < total else "(combining)")
+
+                    result = collide(store, query, progress=scored)
             audit.touched = len(result.vehicles)
     if as_json:
         emit_json(result.to_json())

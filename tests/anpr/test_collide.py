@@ -55,6 +55,14 @@ def test_being_seen_around_every_scene_is_itself_strong_evidence(three_cases: St
     assert result.vehicles[0].score > 0.9
 
 
+def test_progress_is_reported_after_each_case_is_scored(three_cases: Store) -> None:
+    add_read(three_cases, "皖C55555", "cam-K1", "2026-03-03 01:40")
+    reported: list[tuple[int, int, str]] = []
+    collide(three_cases, CollideQuery(case_ids=("K1", "K2", "K3"), min_cases=1),
+            progress=lambda done, total, case_id: reported.append((done, total, case_id)))
+    assert reported == [(1, 3, "K1"), (2, 3, "K2"), (3, 3, "K3")]
+
+
 def test_by_default_a_vehicle_must_be_seen_around_every_case(three_cases: Store) -> None:
     add_read(three_cases, "皖C11111", "cam-K1", "2026-03-03 01:40")
     add_read(three_cases, "皖C11111", "cam-K2", "2026-03-07 02:10")
