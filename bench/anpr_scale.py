@@ -151,7 +151,10 @@ def main() -> None:
         + (f"; {summarised} days summarised" if summarised else "") + f"), 20 {args.when} cases at random places, "
         f"16,000 watchlisted plates. Vehicles seen per case: median {statistics.median(s20['vehicles_seen']):,.0f}, "
         f"max {max(s20['vehicles_seen']):,}. Each query includes the 28-day history at the area's cameras, "
-        "the usual places, unseen stays and own hours of the 1,000 first-pass best.",
+        "the usual places, unseen stays and own hours of the 1,000 first-pass best."
+        + (f" At the end of the run the process held {s20['rss_anon_mb_at_end']:,.0f} MB of its own memory and "
+           f"{s20['rss_file_mb_at_end']:,.0f} MB of mapped file pages (the day files: shared page cache)."
+           if s20.get("rss_anon_mb_at_end") is not None else ""),
         "",
         "| query | runs | p50 s | p95 s | peak RSS MB | target |",
         "|---|---|---|---|---|---|",

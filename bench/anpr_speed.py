@@ -58,7 +58,12 @@ def child(db: str, case_ids: list[str], groups: list[list[str]], top: int | None
             collide(store, CollideQuery(case_ids=tuple(group), min_cases=2))
             ctimes.append(time.perf_counter() - t0)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"suspects": times, "vehicles_seen": seen, "collide": ctimes, "rss_mb": rss_mb}))
+    # what the peak is made of, as it stands at the end: private memory, and mapped file pages (the day files:
+    # page cache shared with every other process, and given back under memory pressure)
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    parts = {k: int(status[k].split()[0]) / 1024 for k in ("RssAnon", "RssFile") if k in status}
+    print(json.dumps({"suspects": times, "vehicles_seen": seen, "collide": ctimes, "rss_mb": rss_mb,
+                      "rss_anon_mb_at_end": parts.get("RssAnon"), "rss_file_mb_at_end": parts.get("RssFile")}))
 
 
 #: The reads and what is derived from them (time index, per-day summaries), read from an attached store.
