@@ -340,19 +340,38 @@ def prune_summaries(con: duckdb.DuckDBPyConnection, before: date | None) -> int:
 # --- reading ---------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class PackedCameras:
-    """The cameras of vehicle-days from the summaries, still packed: per row a vehicle (a code into
-    ``plates``), a day and five words of three 20-bit camera numbers. A busy area's four weeks are a few
-    hundred thousand vehicle-days and millions of camera rows; most questions need only a few of them."""
+class PackedDays:
+    """Vehicle-days from the summaries as they came: per row a vehicle (a code into ``plates``), a day, its
+    reads, its hours bitmask and five words of three 20-bit camera numbers. A busy area's four weeks are a few
+    hundred thousand vehicle-days and millions of camera rows; most questions need only a few of them, so
+    frames are built only for what is asked."""
 
     which: np.ndarray  # int64 codes into ``plates``
     day: np.ndarray  # datetime64[D]
+    reads: np.ndarray  # int64
+    hours: np.ndarray  # int64
     words: np.ndarray  # (rows, COLUMNS) uint64
     plates: pd.CategoricalDtype
     numbers: tuple[tuple[int, str], ...]  # (camera number, camera_id)
 
-    def subset(self, rows: np.ndarray) -> PackedCameras:
-        return PackedCameras(self.which[rows], self.day[rows], self.words[rows], self.plates, self.numbers)
+    def subset(self, rows: np.ndarray) -> PackedDays:
+        return PackedDays(self.which[rows], self.day[rows], self.reads[rows], self.hours[rows], self.words[rows],
+                          self.plates, self.numbers)
+
+    def days_frame(self) -> pd.DataFrame:
+        """One row per vehicle-day (plate, day, reads, hours), the plate as a category."""
+        # a vehicle seen by more than SLOTS cameras has a second row that day: one row per vehicle-day (the
+        # few later rows are folded into the first; hashing finds them faster than sorting everything)
+        vehicle_day = pd.Index(self.which * 1_000_000 + self.day.astype(np.int64))
+        later = vehicle_day.duplicated(keep="first")
+        first_row = np.flatnonzero(~later)
+        reads_day, hours_day = self.reads[first_row].copy(), self.hours[first_row].copy()
+        if later.any():
+            into = pd.Index(vehicle_day[first_row]).get_indexer(vehicle_day[later])
+            np.add.at(reads_day, into, self.reads[later])
+            np.bitwise_or.at(hours_day, into, self.hours[later])
+        return pd.DataFrame({"plate": pd.Categorical.from_codes(self.which[first_row], dtype=self.plates),
+                             "day": self.day[first_row], "reads": reads_day, "hours": hours_day})
 
     def slots(self) -> np.ndarray:
         """The camera numbers, a column per slot (0: empty)."""
@@ -396,14 +415,22 @@ class PackedCameras:
 class VehicleDays:
     """Vehicles' days in a period: ``days`` (plate, day, reads, hours) and ``cameras`` (plate, day, camera_id).
 
-    The cameras of the days read from the summaries stay packed until ``cameras`` is first asked for;
-    :meth:`days_at` counts from the packed words directly."""
+    The days read from the summaries stay packed until ``days`` or ``cameras`` is first asked for (usually of
+    a few vehicles, after :meth:`of`); :meth:`days_at` counts from the packed words directly."""
 
-    def __init__(self, days: pd.DataFrame, cameras: pd.DataFrame, packed: PackedCameras | None = None) -> None:
-        self.days = days
-        self._unpacked = cameras  # the cameras of the days read from the raw reads
+    def __init__(self, days: pd.DataFrame, cameras: pd.DataFrame, packed: PackedDays | None = None) -> None:
+        self._unpacked_days = days  # the days read from the raw reads
+        self._unpacked = cameras
         self._packed = packed
+        self._days: pd.DataFrame | None = days if packed is None else None
         self._cameras: pd.DataFrame | None = cameras if packed is None else None
+
+    @property
+    def days(self) -> pd.DataFrame:
+        if self._days is None:
+            assert self._packed is not None
+            self._days = _concat([self._packed.days_frame(), self._unpacked_days], _empty_days())
+        return self._days
 
     @property
     def cameras(self) -> pd.DataFrame:
@@ -414,7 +441,7 @@ class VehicleDays:
 
     def of(self, plates: Iterable[str]) -> VehicleDays:
         wanted = list(set(plates))
-        days = self.days[self.days["plate"].isin(wanted)]
+        days = self._unpacked_days[self._unpacked_days["plate"].isin(wanted)]
         unpacked = self._unpacked[self._unpacked["plate"].isin(wanted)]
         if self._packed is None:
             return VehicleDays(days, unpacked)
@@ -423,7 +450,7 @@ class VehicleDays:
 
     def between(self, first: date, last: date) -> VehicleDays:
         lo, hi = np.datetime64(first), np.datetime64(last)
-        days = self.days[self.days["day"].between(lo, hi)]
+        days = self._unpacked_days[self._unpacked_days["day"].between(lo, hi)]
         unpacked = self._unpacked[self._unpacked["day"].between(lo, hi)]
         if self._packed is None:
             return VehicleDays(days, unpacked)
@@ -461,7 +488,7 @@ def _exclude(stale: list[date]) -> str:
 
 
 def _vehicle_days_from_summaries(store: Store, keys: pd.DataFrame, first: date, last: date,
-                                 stale: list[date]) -> tuple[pd.DataFrame, PackedCameras]:
+                                 stale: list[date]) -> PackedDays:
     # days with their memory-mapped copy are looked up there (binary search), the rest joined in DuckDB
     skip = set(stale)
     stamps = {d: s for d, s in vehicle_day_files.day_stamps(store.con, DAYS_TABLE, first, last).items()
@@ -485,25 +512,11 @@ def _vehicle_days_from_summaries(store: Store, keys: pd.DataFrame, first: date, 
     # plates and cameras as categories (codes into the plates asked for, the numbered cameras): a few
     # hundred thousand rows of them cost nothing, where as strings pandas spends longer than the query
     which = pd.Index(keys["key"].to_numpy()).get_indexer(found["key"]).astype(np.int64)
-    plate_type = pd.CategoricalDtype(keys["plate"].tolist())
-    day = np.asarray(found["day"]).astype("datetime64[D]")
-    # a vehicle seen by more than SLOTS cameras has a second row that day: one row per vehicle-day (the
-    # few later rows are folded into the first; hashing finds them faster than sorting everything)
-    vehicle_day = pd.Index(which * 1_000_000 + day.astype(np.int64))
-    later = vehicle_day.duplicated(keep="first")
-    reads = np.asarray(found["reads"], dtype=np.int64)
-    hours = np.asarray(found["hours"], dtype=np.int64)
-    first_row = np.flatnonzero(~later)
-    reads_day, hours_day = reads[first_row].copy(), hours[first_row].copy()
-    if later.any():
-        into = pd.Index(vehicle_day[first_row]).get_indexer(vehicle_day[later])
-        np.add.at(reads_day, into, reads[later])
-        np.bitwise_or.at(hours_day, into, hours[later])
-    days = pd.DataFrame({"plate": pd.Categorical.from_codes(which[first_row], dtype=plate_type),
-                         "day": day[first_row], "reads": reads_day, "hours": hours_day})
     packed = np.stack([np.asarray(found[c], dtype=np.uint64) for c in PACKED], axis=1) \
         if len(which) else np.zeros((0, COLUMNS), dtype=np.uint64)
-    return days, PackedCameras(which, day, packed, plate_type, tuple((int(n), c) for n, c in numbers))
+    return PackedDays(which, np.asarray(found["day"]).astype("datetime64[D]"),
+                      np.asarray(found["reads"], dtype=np.int64), np.asarray(found["hours"], dtype=np.int64), packed,
+                      pd.CategoricalDtype(keys["plate"].tolist()), tuple((int(n), c) for n, c in numbers))
 
 
 def _vehicle_days_from_reads(store: Store, plates: pd.DataFrame, stale: list[date]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -554,8 +567,7 @@ def vehicle_days(store: Store, plates: Iterable[str], first: date, last: date, *
     packed = None
     if fresh:
         keys = pd.DataFrame({"key": np.array([plate_key(p) for p in wanted], dtype=np.uint64), "plate": wanted})
-        d, packed = _vehicle_days_from_summaries(store, keys, first, last, stale)
-        parts_days.append(d)
+        packed = _vehicle_days_from_summaries(store, keys, first, last, stale)
     if stale:
         # days without any reads need no query: they are stale only because nothing was built for them
         counted = reads_per_day(store, stale)
