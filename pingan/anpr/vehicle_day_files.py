@@ -202,8 +202,8 @@ def lookup(store: Store, keys: np.ndarray, days: dict[date, tuple[int, datetime]
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if where is not None and where.exists() and days:
         wanted = np.sort(np.asarray(keys, dtype=np.uint64))
-        mapped = [(day, _mapped(where / _stem(day, reads, built_at))) for day, (reads, built_at) in sorted(days.items())]
-        mapped = [(day, pair) for day, pair in mapped if pair is not None]
+        maps = {day: _mapped(where / _stem(day, reads, built_at)) for day, (reads, built_at) in sorted(days.items())}
+        mapped = [(day, pair) for day, pair in maps.items() if pair is not None]
         # the days are searched on two threads: NumPy lets go of the GIL while it searches and gathers
         # (measured: 30,000 vehicles over 28 days, 700,000 rows back: 0.23 s on one thread, 0.14 s on two)
         with ThreadPoolExecutor(LOOKUP_THREADS) as pool:

@@ -72,7 +72,7 @@ class Watchlists:
     by_plate: dict[str, list[Entry]] = field(default_factory=dict)
     #: watchlisted plates by each position holding a province character, replaced by ``?``
     by_province_key: dict[str, list[Entry]] = field(default_factory=dict)
-    _by_key: dict[str, list[Entry]] | None = None
+    _by_key: dict[str, list[Entry]] | None = field(default=None, repr=False)  # built when first needed
 
     @classmethod
     def load(cls, store: Store, valid_at: datetime | None = None, lists: Iterable[str] | None = None) -> Watchlists:
@@ -153,8 +153,8 @@ class Watchlists:
 
 
 def match_seen_plates(store: Store, plates: Iterable[str], *, valid_at: datetime | None = None,
-            lists: Iterable[str] | None = None, fuzzy: bool = True,
-            max_cost: float = MAX_FUZZY_COST) -> tuple[Watchlists, dict[str, list[Match]]]:
+                      lists: Iterable[str] | None = None, fuzzy: bool = True,
+                      max_cost: float = MAX_FUZZY_COST) -> tuple[Watchlists, dict[str, list[Match]]]:
     """The watchlist matches of the plates seen around a case, as :meth:`Watchlists.match_all` finds them.
 
     Tens of thousands of plates meet a watchlist of tens of thousands in one query: only the entries that one
