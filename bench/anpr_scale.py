@@ -96,6 +96,8 @@ def main() -> None:
                         help="PostgreSQL on the area query alone: loads only the windows' days (a month needs ~35 GB)")
     parser.add_argument("--build", action="store_true",
                         help="build the per-day summaries and the time index into the reads store first")
+    parser.add_argument("--duckdb-memory-limit", default=None, metavar="AMOUNT",
+                        help="PINGAN_DUCKDB_MEMORY_LIMIT for the timed runs, e.g. 1.5GB (default: DuckDB's own)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -132,6 +134,8 @@ def main() -> None:
     results = {}
     if args.pg_only:
         return pg_part(args, wrapper, n_reads)
+    if args.duckdb_memory_limit:
+        os.environ["PINGAN_DUCKDB_MEMORY_LIMIT"] = args.duckdb_memory_limit
     for top in ("20", "none"):
         out = subprocess.run([sys.executable, __file__, args.reads_db, "--child", str(wrapper), args.reads_db,
                               json.dumps(case_ids), json.dumps(groups), top],
@@ -152,6 +156,8 @@ def main() -> None:
         f"16,000 watchlisted plates. Vehicles seen per case: median {statistics.median(s20['vehicles_seen']):,.0f}, "
         f"max {max(s20['vehicles_seen']):,}. Each query includes the 28-day history at the area's cameras, "
         "the usual places, unseen stays and own hours of the 1,000 first-pass best."
+        + (f" DuckDB's memory limited to {args.duckdb_memory_limit} (PINGAN_DUCKDB_MEMORY_LIMIT)."
+           if args.duckdb_memory_limit else "")
         + (f" At the end of the run the process held {s20['rss_anon_mb_at_end']:,.0f} MB of its own memory and "
            f"{s20['rss_file_mb_at_end']:,.0f} MB of mapped file pages (the day files: shared page cache)."
            if s20.get("rss_anon_mb_at_end") is not None else ""),

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     radius_km: float = 5.0
     pad_hours: float = 2.0
     retention_days: int = 365
+    duckdb_memory_limit: str | None = Field(
+        default=None, description="DuckDB's memory for its block cache and working space, e.g. '1.5GB' "
+        "(default: DuckDB's own, 80% of RAM); a query server can keep its footprint small with it, an import "
+        "of millions of reads wants more")
 
     @property
     def tz(self) -> ZoneInfo:

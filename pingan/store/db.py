@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,10 +69,18 @@ def open_store(path: str | os.PathLike[str] | None = None, *, read_only: bool = 
         raise BadInput(f"Cannot open the store {db_path}: {exc}. Is another pingan process using it?") from exc
     tz = settings().timezone
     con.execute(f"SET TimeZone = '{tz}'")
+    limit = settings().duckdb_memory_limit
+    if limit:
+        if not _MEMORY.fullmatch(limit.strip()):
+            con.close()
+            raise BadInput(f"PINGAN_DUCKDB_MEMORY_LIMIT must be an amount such as 1.5GB or 800MB, not {limit!r}.")
+        con.execute(f"SET memory_limit = '{limit.strip()}'")
     if not read_only:
         migrate(con)
     store = Store(path=db_path, con=con, timezone=tz)
     return store
 
+
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 __all__ = ["Store", "open_store", "default_db_path", "SCHEMA_VERSION"]
