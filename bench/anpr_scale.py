@@ -92,6 +92,8 @@ def main() -> None:
                         help="night cases (the default) or daytime cases of the seed case's size")
     parser.add_argument("--pg", action="store_true", help="also compare with PostgreSQL 15 (loads ~30 days)")
     parser.add_argument("--pg-only", action="store_true", help="only the PostgreSQL comparison")
+    parser.add_argument("--pg-history-days", type=int, default=28,
+                        help="the history both engines count in the PostgreSQL comparison (a month needs ~35 GB)")
     parser.add_argument("--pg-area-only", action="store_true",
                         help="PostgreSQL on the area query alone: loads only the windows' days (a month needs ~35 GB)")
     parser.add_argument("--build", action="store_true",
@@ -189,7 +191,8 @@ def pg_part(args: argparse.Namespace, wrapper: Path, n_reads: int) -> None:
             "SELECT case_id, category, lon, lat, start_ts - INTERVAL 2 HOUR, end_ts + INTERVAL 2 HOUR FROM cases "
             "ORDER BY case_id LIMIT 5").fetchall()
     pg = postgres_compare(wrapper, cases, ROOT / "bench" / "out" / "pg", reads_db=Path(args.reads_db),
-                          area_only=args.pg_area_only, log=lambda text: print(text, flush=True))
+                          area_only=args.pg_area_only, history_days=args.pg_history_days,
+                          log=lambda text: print(text, flush=True))
     load = os.getloadavg()
     lines = [f"### {time.strftime('%Y-%m-%d %H:%M')}: PostgreSQL side by side ({n_reads / 1e6:.0f} M-read store, "
              f"{args.when} cases; load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f})", "", *pg_lines(pg)]

@@ -181,7 +181,8 @@ def postgres_compare(db: Path, cases: list[tuple], workdir: Path, *, reads_db: P
                          "start": padded.start, "end": padded.end, "h0": h0, "h1": h1, "padded": padded,
                          "history": history})
     bindir, run_as, pgdata = _pg_start(workdir)
-    result: dict[str, Any] = {"days": len(days), "cases": len(cases), "indexes": {}, "area_only": area_only}
+    result: dict[str, Any] = {"days": len(days), "cases": len(cases), "indexes": {}, "area_only": area_only,
+                              "history_days": history_days}
     index_sets = PG_AREA_INDEXES if area_only else PG_INDEXES
     try:
         csv = workdir / "reads.csv"
@@ -254,7 +255,7 @@ def postgres_compare(db: Path, cases: list[tuple], workdir: Path, *, reads_db: P
                     summaries.forget(store)  # nothing remembered from the last run
                     with summaries.one_question(store):  # as suspects asks it: the reads counted once
                         seen = reads_in(store, p["cams"], p["padded"])
-                        hist, _ = area_history(store, p["cams"], p["history"], plates=list(seen["plate"].unique()))
+                        hist, _ = area_history(store, p["cams"], p["history"], plates=seen["plate"].unique().tolist())
                     return dict(zip(hist["plate"], hist["history_days"], strict=True)) | {
                         pl: 0 for pl in set(seen["plate"]) - set(hist["plate"])}
 
@@ -316,7 +317,8 @@ def pg_lines(pg: dict[str, Any]) -> list[str]:
     d = pg["duck"]
     lines = [
         f"PostgreSQL 15 (Debian; UNLOGGED table of (camera_id, ts, day, plate), shared_buffers 2 GB, work_mem "
-        f"256 MB) holding the {pg['rows']:,} reads of the {pg['days']} days these {pg['cases']} cases need (their 28-day "
+        f"256 MB) holding the {pg['rows']:,} reads of the {pg['days']} days these {pg['cases']} cases need (their "
+        f"{pg.get('history_days', 28)}-day "
         f"histories and windows; {pg['total_rows']:,} in the DuckDB store), loaded a day at a time: export "
         f"from DuckDB {pg['export_s']:.0f} s, COPY {pg['load_s']:.0f} s, table {pg['table_gb']:.1f} GB. Index "
         "sets timed in turn (p50 over the 5 cases, warm). Answers "
@@ -335,7 +337,8 @@ def pg_lines(pg: dict[str, Any]) -> list[str]:
         f"(a) the area query (vehicles the area's cameras saw in the padded window, with read counts): "
         f"PostgreSQL's best {best_a[1]['area_p50'] * 1000:.1f} ms (indexes {label(best_a[0])}), DuckDB {d['area'] * 1000:.1f} ms "
         f"from the time index: {_ratio(best_a[1]['area_p50'], d['area'])}. (b) what suspects needs from the store "
-        f"(those vehicles and, for each, the days these cameras saw it in the 28 days before): PostgreSQL's best "
+        f"(those vehicles and, for each, the days these cameras saw it in the {pg.get('history_days', 28)} days "
+        "before): PostgreSQL's best "
         f"{best_b[1]['suspects_p50'] * 1000:.0f} ms (indexes {label(best_b[0])}), DuckDB {d['suspects'] * 1000:.0f} ms "
         f"(time index, summaries; includes the area's hourly profile): {_ratio(best_b[1]['suspects_p50'], d['suspects'])}. "
         "Target: DuckDB at least 10x faster.",
