@@ -350,13 +350,13 @@ class PackedDays:
     day: np.ndarray  # datetime64[D]
     reads: np.ndarray  # int64
     hours: np.ndarray  # int64
-    words: np.ndarray  # (rows, COLUMNS) uint64
+    words: tuple[np.ndarray, ...]  # COLUMNS arrays of uint64 (views of the rows as found: no copy)
     plates: pd.CategoricalDtype
     numbers: tuple[tuple[int, str], ...]  # (camera number, camera_id)
 
     def subset(self, rows: np.ndarray) -> PackedDays:
-        return PackedDays(self.which[rows], self.day[rows], self.reads[rows], self.hours[rows], self.words[rows],
-                          self.plates, self.numbers)
+        return PackedDays(self.which[rows], self.day[rows], self.reads[rows], self.hours[rows],
+                          tuple(word[rows] for word in self.words), self.plates, self.numbers)
 
     def days_frame(self) -> pd.DataFrame:
         """One row per vehicle-day (plate, day, reads, hours), the plate as a category."""
@@ -376,7 +376,8 @@ class PackedDays:
     def slots(self) -> np.ndarray:
         """The camera numbers, a column per slot (0: empty)."""
         shifts = np.arange(PER_COLUMN, dtype=np.uint64) * np.uint64(CAMERA_BITS)
-        return ((self.words[:, :, None] >> shifts) & np.uint64(MAX_CAMERAS)).reshape(len(self.which), -1)
+        words = np.stack(self.words, axis=1) if len(self.which) else np.zeros((0, COLUMNS), dtype=np.uint64)
+        return ((words[:, :, None] >> shifts) & np.uint64(MAX_CAMERAS)).reshape(len(self.which), -1)
 
     def frame(self) -> pd.DataFrame:
         """One row per (vehicle, day, camera), plates and cameras as categories."""
@@ -397,8 +398,7 @@ class PackedDays:
         wanted = np.zeros(MAX_CAMERAS + 1, dtype=bool)
         wanted[[number_of[c] for c in set(camera_ids) if c in number_of]] = True
         hit = np.zeros(len(self.which), dtype=bool)
-        for column in range(COLUMNS):
-            word = self.words[:, column]
+        for word in self.words:
             for slot in range(PER_COLUMN):
                 hit |= wanted[((word >> np.uint64(slot * CAMERA_BITS)) & np.uint64(MAX_CAMERAS)).astype(np.int64)]
         # a vehicle seen by more than SLOTS cameras a day has a second row: count each vehicle-day once
@@ -493,7 +493,10 @@ def _vehicle_days_from_summaries(store: Store, keys: pd.DataFrame, first: date, 
     skip = set(stale)
     stamps = {d: s for d, s in vehicle_day_files.day_stamps(store.con, DAYS_TABLE, first, last).items()
               if d not in skip}
+    # plates as a category whose codes are positions in key order, as the search of the files returns them
+    keys = keys.sort_values("key", kind="stable", ignore_index=True)
     found, covered = vehicle_day_files.lookup(store, keys["key"].to_numpy(), stamps)
+    which = np.asarray(found.pop("at"), dtype=np.int64)
     rest = [d for d in _days(first, last) if d not in covered and d in stamps]
     if rest:
         store.con.register("_pa_keys", keys[["key"]])
@@ -507,13 +510,13 @@ def _vehicle_days_from_summaries(store: Store, keys: pd.DataFrame, first: date, 
         joined["day"] = pd.to_datetime(np.asarray(joined["day"])).to_numpy().astype("datetime64[D]")
         found = {c: np.concatenate([np.asarray(found[c]), np.ma.filled(np.ma.asarray(joined[c]), 0).astype(found[c].dtype)])
                  for c in found}
+        which = np.concatenate([which, pd.Index(keys["key"].to_numpy()).get_indexer(
+            np.asarray(joined["key"], dtype=np.uint64)).astype(np.int64)])
     numbers = known(store, "camera_numbers",
                     lambda: store.con.execute(f"SELECT cam, camera_id FROM {CAMERAS}").fetchall())
     # plates and cameras as categories (codes into the plates asked for, the numbered cameras): a few
     # hundred thousand rows of them cost nothing, where as strings pandas spends longer than the query
-    which = pd.Index(keys["key"].to_numpy()).get_indexer(found["key"]).astype(np.int64)
-    packed = np.stack([np.asarray(found[c], dtype=np.uint64) for c in PACKED], axis=1) \
-        if len(which) else np.zeros((0, COLUMNS), dtype=np.uint64)
+    packed = tuple(np.asarray(found[c], dtype=np.uint64) for c in PACKED)
     return PackedDays(which, np.asarray(found["day"]).astype("datetime64[D]"),
                       np.asarray(found["reads"], dtype=np.int64), np.asarray(found["hours"], dtype=np.int64), packed,
                       pd.CategoricalDtype(keys["plate"].tolist()), tuple((int(n), c) for n, c in numbers))
@@ -558,7 +561,7 @@ def vehicle_days(store: Store, plates: Iterable[str], first: date, last: date, *
     memo = _memo(store)
     for (lo, hi, fresh_only), (have, result) in memo["vehicles"].items():
         if lo <= first and last <= hi and fresh_only == use_summaries and set(wanted) <= have:
-            return result.between(first, last).of(wanted)
+            return result.of(wanted).between(first, last)  # the few vehicles first: fewer rows to cut
     if not wanted:
         return VehicleDays(_empty_days(), _empty_cameras())
     fresh = fresh_days(store, first, last) if use_summaries else set()

@@ -193,13 +193,14 @@ def lookup(store: Store, keys: np.ndarray, days: dict[date, tuple[int, datetime]
     """The rows of these keys on the days that have valid files.
 
     ``days`` maps each wanted day to its summary's (reads, built_at). Returns the rows, as columns named
-    like ``anpr_vehicle_days`` (``key``, ``day`` as datetime64[D], ``reads``, ``hours``, ``c0`` … ``c4``),
-    and the days they cover; the caller reads the other days from DuckDB.
+    like ``anpr_vehicle_days`` (``key``, ``day`` as datetime64[D], ``reads``, ``hours``, ``c0`` … ``c4``) and
+    ``at``, each row's position among the keys sorted; and the days they cover; the caller reads the other
+    days from DuckDB.
     """
     where = folder(store)
     _unmap_removed()
     covered: set[date] = set()
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     if where is not None and where.exists() and days:
         wanted = np.sort(np.asarray(keys, dtype=np.uint64))
         maps = {day: _mapped(where / _stem(day, reads, built_at)) for day, (reads, built_at) in sorted(days.items())}
@@ -209,14 +210,16 @@ def lookup(store: Store, keys: np.ndarray, days: dict[date, tuple[int, datetime]
         with ThreadPoolExecutor(LOOKUP_THREADS) as pool:
             found_days = list(pool.map(lambda item: _find(item[1], wanted), mapped))
         for (day, _), (which, rows) in zip(mapped, found_days, strict=True):
-            parts.append((wanted[which], np.full(len(which), np.datetime64(day, "D")), rows))
+            parts.append((wanted[which], np.full(len(which), np.datetime64(day, "D")), rows, which))
             covered.add(day)
     if parts:
         rows = np.concatenate([p[2] for p in parts])
-        found = {"key": np.concatenate([p[0] for p in parts]), "day": np.concatenate([p[1] for p in parts])}
+        found = {"key": np.concatenate([p[0] for p in parts]), "day": np.concatenate([p[1] for p in parts]),
+                 "at": np.concatenate([p[3] for p in parts])}
     else:
         rows = np.zeros(0, dtype=ROW)
-        found = {"key": np.zeros(0, dtype=np.uint64), "day": np.zeros(0, dtype="datetime64[D]")}
+        found = {"key": np.zeros(0, dtype=np.uint64), "day": np.zeros(0, dtype="datetime64[D]"),
+                 "at": np.zeros(0, dtype=np.int64)}
     for name in ROW.names:
         found[name] = rows[name]
     return found, covered
