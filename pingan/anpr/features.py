@@ -254,6 +254,7 @@ def vehicle_features(
         "hour_rarity": g["rarity"].mean(),
         "mean_conf": g["conf"].mean(),
     }).reset_index()
+    f["plate"] = f["plate"].astype(object)  # looked up in dictionaries below: Python strings map fastest
     f["reads"] = np.log1p(f["n_reads"])
     f["low_confidence"] = (1.0 - f["mean_conf"].fillna(0.9)).clip(0.0, 1.0)
     hist = history_days.set_index("plate")["history_days"] if not history_days.empty else pd.Series(dtype=float)
@@ -304,12 +305,16 @@ def unseen_stretch(reads: pd.DataFrame, cameras: pd.DataFrame) -> pd.DataFrame:
     the camera network); a single read leaves it unseen on both sides of its only camera. A camera of
     unknown distance counts as at the edge of the area.
     """
-    plates = reads["plate"].to_numpy()
+    # plates and cameras as codes (a busy area's 100,000 reads hold a few dozen cameras): mapping strings
+    # read by read cost more than the rest of the function
+    plate_code, plate_names = pd.factorize(reads["plate"])
+    camera_code, camera_names = pd.factorize(reads["camera_id"])
     edge = float(cameras["km"].max()) if len(cameras) else 0.0
-    km = reads["camera_id"].map(cameras["km"]).fillna(edge).to_numpy(dtype=float)
-    toward = reads["camera_id"].map(cameras["toward"]).fillna(0.0).to_numpy(dtype=float)
+    named = pd.Index(np.asarray(camera_names, dtype=object))
+    km = cameras["km"].reindex(named).fillna(edge).to_numpy(dtype=float)[camera_code]
+    toward = cameras["toward"].reindex(named).fillna(0.0).to_numpy(dtype=float)[camera_code]
     gap = reads["gap_h"].to_numpy(dtype=float) if "gap_h" in reads else np.zeros(len(reads))
-    first = np.concatenate([[True], plates[1:] != plates[:-1]])
+    first = np.concatenate([[True], plate_code[1:] != plate_code[:-1]])
     starts = np.flatnonzero(first)
     group = np.cumsum(first) - 1
     near = np.minimum.reduceat(km, starts)
@@ -317,9 +322,10 @@ def unseen_stretch(reads: pd.DataFrame, cameras: pd.DataFrame) -> pd.DataFrame:
     key = np.where(first, -1.0, gap)
     order = np.lexsort((-key, group))  # per group, the largest gap first
     best_end = order[np.searchsorted(group[order], np.arange(len(starts)))]
-    single = np.diff(np.append(starts, len(plates))) == 1
+    single = np.diff(np.append(starts, len(reads))) == 1
     begin = np.where(single, best_end, best_end - 1)
     turn = np.maximum(km[begin], km[best_end])
     nearest = np.minimum(km[begin], km[best_end]) <= near + 0.01
     return pd.DataFrame({"near_km": near, "turn_km": turn, "turned_nearest": nearest.astype(float),
-                         "approach": toward[begin], "depart": -toward[best_end]}, index=plates[starts])
+                         "approach": toward[begin], "depart": -toward[best_end]},
+                        index=np.asarray(plate_names, dtype=object)[plate_code[starts]])
