@@ -317,7 +317,7 @@ def pg_lines(pg: dict[str, Any]) -> list[str]:
     d = pg["duck"]
     lines = [
         f"PostgreSQL 15 (Debian; UNLOGGED table of (camera_id, ts, day, plate), shared_buffers 2 GB, work_mem "
-        f"256 MB) holding the {pg['rows']:,} reads of the {pg['days']} days these {pg['cases']} cases need (their "
+        f"256 MB, VACUUM ANALYZE after each index) holding the {pg['rows']:,} reads of the {pg['days']} days these {pg['cases']} cases need (their "
         f"{pg.get('history_days', 28)}-day "
         f"histories and windows; {pg['total_rows']:,} in the DuckDB store), loaded a day at a time: export "
         f"from DuckDB {pg['export_s']:.0f} s, COPY {pg['load_s']:.0f} s, table {pg['table_gb']:.1f} GB. Index "
