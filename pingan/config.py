@@ -24,6 +24,12 @@ class Settings(BaseSettings):
         default=None, description="DuckDB's memory for its block cache and working space, e.g. '1.5GB' "
         "(default: DuckDB's own, 80% of RAM); a query server can keep its footprint small with it, an import "
         "of millions of reads wants more")
+    compiled_trees: bool = Field(
+        default=True, description="score vehicles with the ranker's trees compiled to machine code (lleaves); "
+        "off: LightGBM scores them, 4-5x slower, the same scores")
+    cache_dir: Path | None = Field(
+        default=None, description="where compiled models are kept (default: $XDG_CACHE_HOME/pingan or "
+        "~/.cache/pingan)")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -143,6 +143,7 @@ class BoostedRanker(Ranker):
         if not self.models:
             raise ValueError("a boosted ranker needs at least one tree model")
         self._boosters = [lightgbm.Booster(model_str=m) for m in self.models]
+        self._fast: list[Any] | None = None  # the models compiled, on first use
         # the features they were trained on, by name: a model from before a feature was added still loads
         self._features = list(self._boosters[0].feature_name())
         if any(list(b.feature_name()) != self._features for b in self._boosters[1:]):
@@ -157,8 +158,23 @@ class BoostedRanker(Ranker):
         return transform(features)[self._features].to_numpy(dtype=float)
 
     def raw(self, features: pd.DataFrame) -> np.ndarray:
-        x = self._inputs(features)
-        return np.mean([np.asarray(b.predict(x), dtype=float) for b in self._boosters], axis=0)
+        x = np.ascontiguousarray(self._inputs(features))
+        return np.mean([np.asarray(predict(x), dtype=float) for predict in self._predictors()], axis=0)
+
+    def _predictors(self) -> list[Any]:
+        """Each model's raw scores: compiled to machine code where it can be (:mod:`compiled_trees`, the same
+        scores 4-5x faster), else LightGBM's."""
+        if self._fast is None:
+            from pingan.anpr.compiled_trees import compiled
+
+            fast = [compiled(m) for m in self.models]
+            self._fast = fast if all(f is not None for f in fast) else [b.predict for b in self._boosters]
+        return self._fast
+
+    @property
+    def engine(self) -> str:
+        """What scores the vehicles: "compiled" trees or "lightgbm"."""
+        return "lightgbm" if self._predictors()[0] == self._boosters[0].predict else "compiled"
 
     def logit(self, features: pd.DataFrame) -> np.ndarray:
         return self.intercept + self.slope * self.raw(features)

@@ -240,15 +240,15 @@ def _score_area(store: Store, query: SuspectQuery, ranker: Ranker) -> ScoredArea
     history = history_window(padded, query.history)
     seen = reads["plate"].unique().tolist()  # Python strings at once (iterating Arrow strings is slow)
     hist_days, profile = area_history(store, area.camera_ids, history, plates=seen)
-    watchlists, matches = match_seen_plates(store, seen, valid_at=padded.start, lists=query.lists,
-                                            fuzzy=query.fuzzy, max_cost=query.max_fuzzy_cost)
+    _, matches = match_seen_plates(store, seen, valid_at=padded.start, lists=query.lists,
+                                   fuzzy=query.fuzzy, max_cost=query.max_fuzzy_cost)
     reads = attribute_misreads(reads, matches, set(hist_days["plate"]))
 
-    best: dict[str, tuple[Match, float]] = {}
-    for plate in reads["plate"].unique().tolist():
-        plate_matches = matches.get(plate) or watchlists.match(plate, fuzzy=False)
-        if plate_matches:
-            best[plate] = _best_match(plate_matches, case.category)
+    # every plate left after the misreads were attributed is a seen plate, and ``matches`` has each seen
+    # plate's matches (a misread's are gone with its reads)
+    present = set(reads["plate"].unique().tolist())
+    best = {plate: _best_match(plate_matches, case.category)
+            for plate, plate_matches in matches.items() if plate in present}
     relevance = {p: rel for p, (_, rel) in best.items()}
     kinds = {p: m.kind for p, (m, _) in best.items()}
     area_cameras = area.cameras.set_index("camera_id")[["km", "toward"]]
