@@ -248,7 +248,12 @@ def _find(pair: tuple[np.ndarray, np.ndarray], wanted: np.ndarray) -> tuple[np.n
         step += 1
     which = np.concatenate(hits) if hits else np.zeros(0, dtype=np.int64)
     rows_at = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
-    return which, day_rows[rows_at]
+    # the rows gathered as plain 64-bit words, then seen as rows again: NumPy gathers records of a structured
+    # type one field at a time, 8x slower (28 days of 21,000 vehicles: 0.11 s against 0.014 s)
+    if day_rows.dtype != ROW or not day_rows.flags.c_contiguous:
+        return which, day_rows[rows_at]
+    words = day_rows.view(np.uint64).reshape(len(day_rows), ROW.itemsize // 8)
+    return which, np.take(words, rows_at, axis=0).view(ROW).reshape(-1)
 
 
 def day_stamps(con: duckdb.DuckDBPyConnection, days_table: str, first: date, last: date) -> dict[date, tuple[int, datetime]]:
