@@ -117,9 +117,14 @@ def usual_places(store: Store, plates: list[str], history: Window, *, use_summar
     first, last = history.days()
     seen = vehicle_days(store, plates, first, last, use_summaries=use_summaries)  # type: ignore[arg-type]
     cams = store.con.execute("SELECT camera_id, lon, lat FROM cameras").df().set_index("camera_id")
-    where = cams.reindex(seen.cameras["camera_id"].astype(object).to_numpy())  # unknown cameras: no position
-    placed = pd.DataFrame({"plate": seen.cameras["plate"].to_numpy(), "lon": where["lon"].to_numpy(),
-                           "lat": where["lat"].to_numpy()}).dropna(subset=["lon", "lat"])
+    rows = seen.cameras
+    # positions looked up once per camera, not per row; plates stay categories (their strings are not built)
+    codes, cameras = pd.factorize(rows["camera_id"])
+    where = cams.reindex(pd.Index(np.asarray(cameras, dtype=object)))  # unknown cameras: no position
+    lon = np.append(where["lon"].to_numpy(dtype=float), np.nan)[codes]  # code -1 (no camera): no position
+    lat = np.append(where["lat"].to_numpy(dtype=float), np.nan)[codes]
+    placed = pd.DataFrame({"plate": rows["plate"].reset_index(drop=True), "lon": lon, "lat": lat}).dropna(
+        subset=["lon", "lat"])
     if placed.empty:
         return empty
     usual = placed.groupby("plate", observed=True).agg(usual_lon=("lon", "median"), usual_lat=("lat", "median"))
