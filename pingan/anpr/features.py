@@ -240,35 +240,44 @@ def vehicle_features(
     if reads.empty:
         return pd.DataFrame(columns=["plate", *FEATURES])
     r = reads.sort_values(["plate", "ts"]).reset_index(drop=True)
+    # sorted by plate, so the codes rise with the plates: grouping by them keeps the plates' order
+    plate_code, plate_names = pd.factorize(r["plate"])
+    first_read = np.concatenate([[True], plate_code[1:] != plate_code[:-1]])
+    ts_us = r["ts"].to_numpy().astype("datetime64[us]").astype(np.int64)
+    gap_h = np.diff(ts_us, prepend=ts_us[:1]) / 3.6e9
+    gap_h[first_read] = 0.0  # a plate's first read ends no gap
     offset = to_local(window.start).utcoffset() or timedelta(0)
     local_hour = ((r["ts"] + offset).dt.hour).to_numpy()
     r = r.assign(
         rarity=-np.log(hour_profile[local_hour] * 24.0),
         in_win=((r["ts"] >= window.start) & (r["ts"] <= window.end)).astype(float),
-        gap_h=r.groupby("plate")["ts"].diff().dt.total_seconds().fillna(0.0) / 3600.0,
+        gap_h=gap_h,
         conf=r["confidence"].astype(float),
     )
-    g = r.groupby("plate", sort=True)
+    g = r.groupby(plate_code, sort=False)
     f = pd.DataFrame({
-        "n_reads": g.size(),
-        "cameras": g["camera_id"].nunique(),
-        "first_ts": g["ts"].min(),
-        "last_ts": g["ts"].max(),
-        "stay_hours": g["gap_h"].max(),
-        "in_window": g["in_win"].max(),
-        "hour_rarity": g["rarity"].mean(),
-        "mean_conf": g["conf"].mean(),
-    }).reset_index()
-    f["plate"] = f["plate"].astype(object)  # looked up in dictionaries below: Python strings map fastest
+        "plate": np.asarray(plate_names, dtype=object),
+        "n_reads": g.size().to_numpy(),
+        "cameras": g["camera_id"].nunique().to_numpy(),
+        "first_ts": g["ts"].min().to_numpy(),
+        "last_ts": g["ts"].max().to_numpy(),
+        "stay_hours": g["gap_h"].max().to_numpy(),
+        "in_window": g["in_win"].max().to_numpy(),
+        "hour_rarity": g["rarity"].mean().to_numpy(),
+        "mean_conf": g["conf"].mean().to_numpy(),
+    })
+    f["plate"] = f["plate"].astype(object)
     f["reads"] = np.log1p(f["n_reads"])
     f["low_confidence"] = (1.0 - f["mean_conf"].fillna(0.9)).clip(0.0, 1.0)
-    hist = history_days.set_index("plate")["history_days"] if not history_days.empty else pd.Series(dtype=float)
-    f["history_days"] = f["plate"].map(hist).fillna(0.0).astype(float)
+    plates = pd.Index(f["plate"].to_numpy(dtype=object), dtype=object)
+    hist = (pd.Series(history_days["history_days"].to_numpy(), index=history_days["plate"].to_numpy(dtype=object))
+            if not history_days.empty else pd.Series(dtype=float))
+    f["history_days"] = per_plate(plates, hist, 0.0)
     f["new_here"] = (f["history_days"] == 0).astype(float)
-    f["relevance"] = f["plate"].map(relevance).fillna(0.0).astype(float)
-    kinds = f["plate"].map(watch_kind)
-    f["watchlisted"] = kinds.notna().astype(float)
-    f["fuzzy"] = (kinds == "fuzzy").astype(float)
+    f["relevance"] = per_plate(plates, pd.Series(relevance, dtype=float), 0.0)
+    kinds = pd.Series(watch_kind, dtype=object)
+    f["watchlisted"] = per_plate(plates, pd.Series(1.0, index=kinds.index), 0.0)
+    f["fuzzy"] = per_plate(plates, (kinds == "fuzzy").astype(float), 0.0)
     f = with_lookups(f, usual=usual, stays=stays, own_rarity=own_rarity, scene_lon=scene_lon, scene_lat=scene_lat)
     shape = unseen_stretch(r, area_cameras if area_cameras is not None
                            else pd.DataFrame({"km": [], "toward": []}, dtype=float))
@@ -283,22 +292,37 @@ def with_lookups(features: pd.DataFrame, *, usual: pd.DataFrame, stays: pd.DataF
     near the scene, its own hours), filled in on a copy of ``features``: ``far_km``, ``unknown_history``,
     ``dark_overlap``, ``dark_new``, ``own_hour_rarity``. A vehicle not looked up gets ``unknown_history``."""
     f = features.copy()
-    u = usual.set_index("plate") if not usual.empty else pd.DataFrame(columns=["usual_lon", "usual_lat"])
-    lon = f["plate"].map(u["usual_lon"]) if "usual_lon" in u else pd.Series(np.nan, index=f.index)
-    lat = f["plate"].map(u["usual_lat"]) if "usual_lat" in u else pd.Series(np.nan, index=f.index)
-    known = lon.notna().to_numpy()
+    plates = pd.Index(f["plate"].to_numpy(dtype=object), dtype=object)
+    if usual.empty:
+        lon = lat = np.full(len(f), np.nan)
+    else:
+        u = usual.set_index(pd.Index(usual["plate"].to_numpy(dtype=object), dtype=object))
+        lon, lat = per_plate(plates, u["usual_lon"], np.nan), per_plate(plates, u["usual_lat"], np.nan)
+    known = ~np.isnan(lon)
     far = np.zeros(len(f))
     if known.any():
-        far[known] = haversine_km(lon[known].to_numpy(), lat[known].to_numpy(), scene_lon, scene_lat)
+        far[known] = haversine_km(lon[known], lat[known], scene_lon, scene_lat)
     f["far_km"] = far
     f["unknown_history"] = (~known).astype(float)
     has = stays is not None and not stays.empty
-    f["dark_overlap"] = f["plate"].map(stays["dark_overlap"]).fillna(0.0).astype(float) if has else 0.0  # type: ignore[index]
+    f["dark_overlap"] = per_plate(plates, stays["dark_overlap"], 0.0) if has else 0.0  # type: ignore[index]
     f["dark_new"] = f["dark_overlap"] * f["new_here"]
-    f["could_be_there"] = f["plate"].map(stays["could_be_there"]).fillna(0.0).astype(float) if has else 0.0  # type: ignore[index]
+    f["could_be_there"] = per_plate(plates, stays["could_be_there"], 0.0) if has else 0.0  # type: ignore[index]
     has_own = own_rarity is not None and not own_rarity.empty
-    f["own_hour_rarity"] = f["plate"].map(own_rarity).fillna(0.0).astype(float) if has_own else 0.0
+    f["own_hour_rarity"] = per_plate(plates, own_rarity, 0.0) if has_own else 0.0  # type: ignore[arg-type]
     return f
+
+
+def per_plate(plates: pd.Index, table: pd.Series, missing: float) -> np.ndarray:
+    """``table``'s numbers (indexed by plate) for each of ``plates`` (unique, an object Index), ``missing``
+    where it has none. The table's plates are found among the vehicles' (one hash table of the vehicles,
+    built once per Index), so a short table costs little however many vehicles were seen."""
+    out = np.full(len(plates), missing, dtype=float)
+    if len(table):
+        at = plates.get_indexer(pd.Index(np.asarray(table.index, dtype=object), dtype=object))
+        found = at >= 0
+        out[at[found]] = table.to_numpy(dtype=float)[found]
+    return out
 
 
 def unseen_stretch(reads: pd.DataFrame, cameras: pd.DataFrame) -> pd.DataFrame:

@@ -562,7 +562,7 @@ def vehicle_days(store: Store, plates: Iterable[str], first: date, last: date, *
                  use_summaries: bool = True) -> VehicleDays:
     """The days from ``first`` to ``last`` on which these vehicles were read: per vehicle-day its reads and
     hours, and the cameras that read it. From the summaries for fresh days, from the raw reads for the rest."""
-    wanted = sorted(set(plates))
+    wanted = list(dict.fromkeys(plates))  # each once, in no particular order (sorting 20,000 strings: 6 ms)
     memo = _memo(store)
     asked = (frozenset(wanted), first, last, use_summaries)
     if memo.get("last_cut", (None, None))[0] == asked:  # usual places and own hours ask for the same vehicles

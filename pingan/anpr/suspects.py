@@ -157,14 +157,19 @@ def attribute_misreads(reads: pd.DataFrame, matches: dict[str, list[Match]], his
     Only a plate with no history here and at most two reads is treated as a misread: a real vehicle
     whose plate happens to differ by one character keeps its own reads.
     """
-    seen = set(reads["plate"].unique().tolist())
-    counts = reads["plate"].value_counts()
+    fuzzy = {plate: {m.entry.plate for m in plate_matches if m.kind == "fuzzy"} - {plate}
+             for plate, plate_matches in matches.items() if plate not in history_plates}
+    fuzzy = {plate: targets for plate, targets in fuzzy.items() if targets}
+    if not fuzzy:
+        return reads
+    # the reads of these few plates only are counted (a busy area has tens of thousands of others)
+    involved = reads["plate"][reads["plate"].isin(set(fuzzy).union(*fuzzy.values()))]
+    counts = involved.value_counts()
     rename: dict[str, str] = {}
-    for plate, plate_matches in matches.items():
-        fuzzy_targets = {m.entry.plate for m in plate_matches if m.kind == "fuzzy"}
-        targets = [t for t in fuzzy_targets if t in seen and t != plate]
-        if len(targets) == 1 and plate not in history_plates and counts.get(plate, 0) <= 2:
-            rename[plate] = targets[0]
+    for plate, targets in fuzzy.items():
+        seen_targets = [t for t in targets if t in counts.index]
+        if len(seen_targets) == 1 and counts.get(plate, 0) <= 2:
+            rename[plate] = seen_targets[0]
     if not rename:
         return reads
     plate = reads["plate"].copy()

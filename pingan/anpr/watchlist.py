@@ -162,10 +162,10 @@ def match_seen_plates(store: Store, plates: Iterable[str], *, valid_at: datetime
     plates with such an entry are matched in Python. Returns those entries (as :class:`Watchlists`) and the
     matches. A maximum of a plain substitution or more reads the whole list, as ``load`` does.
     """
-    seen = sorted(set(plates))
+    seen = list(dict.fromkeys(plates))  # each once; the matches come out sorted below
     if fuzzy and max_cost >= PLAIN_SUBSTITUTION_COST:
         watchlists = Watchlists.load(store, valid_at=valid_at, lists=lists)
-        return watchlists, watchlists.match_all(seen, fuzzy=fuzzy, max_cost=max_cost)
+        return watchlists, watchlists.match_all(sorted(seen), fuzzy=fuzzy, max_cost=max_cost)
     where, params = _valid(valid_at, lists)
     provinces = _sql_text(PROVINCES)
     confusions = ", ".join(f"({_sql_text(a)}, {_sql_text(b)})" for group in OCR_CONFUSIONS for a in sorted(group)
