@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pingan.anpr.area import Area, Window, area_around, merge_double_reads, reads_in
+from pingan.anpr.area import DOUBLE_READ_ORDER, Area, Window, area_around, merge_double_reads, reads_in
 from pingan.anpr.cases import Case, load_case
 from pingan.anpr.features import (
     FEATURES,
@@ -236,8 +236,8 @@ def _score_area(store: Store, query: SuspectQuery, ranker: Ranker) -> ScoredArea
     window = Window(case.start, case.end)
     padded = window.widened(query.pad)
     area = area_around(store, case.lon, case.lat, query.radius_km)
-    raw = reads_in(store, area.camera_ids, padded)
-    reads = merge_double_reads(raw.assign(seen_plate=raw["plate"])) if not raw.empty else raw
+    raw = reads_in(store, area.camera_ids, padded, order=DOUBLE_READ_ORDER)
+    reads = merge_double_reads(raw.assign(seen_plate=raw["plate"]), presorted=True) if not raw.empty else raw
     if reads.empty:
         empty = pd.DataFrame(columns=["plate", *FEATURES, "score"])
         return ScoredArea(case, window, padded, area, reads, empty, {}, ranker)
