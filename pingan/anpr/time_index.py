@@ -87,10 +87,11 @@ def _reads_per_day(store: Store, first: date | None, last: date | None) -> dict[
 def usable_days(store: Store, first: date, last: date) -> set[date]:
     """The days from ``first`` to ``last`` a suspects query may read from the index: it has every column
     and the day's read count still matches the reads table (counted once per store, see summaries)."""
-    from pingan.anpr.summaries import fresh_in, known
+    from pingan.anpr.summaries import fresh_in, tables
 
-    return fresh_in(store, DAYS_TABLE, first, last) if known(store, "time_index:complete", lambda: complete(store)) \
-        else set()
+    catalogue = tables(store)
+    whole = DAYS_TABLE in catalogue and set(LATER_COLUMNS) <= catalogue.get(TABLE, set())
+    return fresh_in(store, DAYS_TABLE, first, last) if whole else set()
 
 
 def fresh_days(store: Store, first: date, last: date, days: set[date] | None = None) -> set[date]:
