@@ -244,7 +244,7 @@ def vehicle_day_stems(store: Store) -> set[str]:
 def test_the_vehicle_day_files_answer_as_duckdb_does_and_a_missing_file_falls_back(county: Store) -> None:
     build_summaries(county)
     stems = vehicle_day_stems(county)
-    assert len(stems) == 12  # a pair of files a day, named by day, reads and build stamp
+    assert len(stems) == 12  # three files a day (keys, rows, buckets), named by day, reads and build stamp
     plates = [f"苏E{v:05d}" for v in range(0, 150, 3)] + ["苏X99999"]  # one never seen
     first, last = date(2026, 3, 1), date(2026, 3, 12)
     keys = np.array([summaries.plate_key(p) for p in plates], dtype=np.uint64)
@@ -350,3 +350,38 @@ def test_retention_sweeps_the_folder_a_moved_store_recorded(tmp_path: Path) -> N
         run_retention(store, Actor("admin1", "admin", "retention"), retention_days=365, today=date(2026, 3, 29))
     left = {p.name.split(".")[0] for p in (tmp_path / "a.duckdb.vehicle-days").glob("*.npy")}
     assert left == {"2026-03-10", "2026-03-11"}
+
+
+def test_a_search_within_buckets_finds_what_a_binary_search_finds() -> None:
+    rng = np.random.default_rng(11)
+    edges = np.array([0, 1, 2**48 - 1, 2**48, 2**63, 2**64 - 2**48, 2**64 - 1], dtype=np.uint64)
+    keys = np.sort(np.concatenate([rng.integers(0, 2**64 - 1, 50_000, dtype=np.uint64, endpoint=True), edges,
+                                   edges[:3], rng.choice(edges, 20)]))  # repeated keys: a vehicle's second row
+    wanted = np.concatenate([rng.choice(keys, 5_000), rng.integers(0, 2**64 - 1, 5_000, dtype=np.uint64), edges,
+                             edges + np.uint64(1), edges - np.uint64(1)])
+    buckets = vehicle_day_files.buckets_of(keys)
+    assert buckets[0] == 0 and buckets[-1] == len(keys)
+    assert np.array_equal(vehicle_day_files.search(keys, wanted, buckets), np.searchsorted(keys, wanted, "left"))
+    nothing = np.zeros(0, dtype=np.uint64)
+    assert np.array_equal(vehicle_day_files.search(nothing, wanted, vehicle_day_files.buckets_of(nothing)),
+                          np.zeros(len(wanted)))
+
+
+def test_a_day_file_without_its_buckets_is_searched_without_them_and_gets_them_at_the_next_build(county: Store) -> None:
+    build_summaries(county)
+    folder = vehicle_day_files.folder_for(county)
+    assert folder is not None and len(list(folder.glob("*.buckets.npy"))) == 12
+    plates = [f"苏E{v:05d}" for v in range(0, 150, 2)]
+    keys = np.array([summaries.plate_key(p) for p in plates], dtype=np.uint64)
+    stamps = vehicle_day_files.day_stamps(county.con, DAYS_TABLE, date(2026, 3, 1), date(2026, 3, 12))
+    with_buckets, _ = vehicle_day_files.lookup(county, keys, stamps)
+    vehicle_day_files._maps.clear()  # as a new process would: nothing mapped yet
+    for path in folder.glob("2026-03-0[1-6].*.buckets.npy"):
+        path.unlink()
+    without, covered = vehicle_day_files.lookup(county, keys, stamps)
+    assert covered == set(stamps) and len(with_buckets["key"]) > 100
+    for column in with_buckets:
+        assert np.array_equal(with_buckets[column], without[column])
+    assert vehicle_day_files.without_files(county, stamps) == [date(2026, 3, d) for d in range(1, 7)]
+    build_summaries(county)
+    assert len(list(folder.glob("*.buckets.npy"))) == 12
