@@ -11,12 +11,14 @@ fuzzy match more believable when it is low (the camera itself was unsure).
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
+import pyarrow as pa
 
 from pingan.plates import (
     OCR_CONFUSIONS,
@@ -157,47 +159,108 @@ def match_seen_plates(store: Store, plates: Iterable[str], *, valid_at: datetime
                       max_cost: float = MAX_FUZZY_COST) -> tuple[Watchlists, dict[str, list[Match]]]:
     """The watchlist matches of the plates seen around a case, as :meth:`Watchlists.match_all` finds them.
 
-    Tens of thousands of plates meet a watchlist of tens of thousands in one query: only the entries that one
-    of the plates could be (itself, a confusable variant, another province character) are read, and only the
-    plates with such an entry are matched in Python. Returns those entries (as :class:`Watchlists`) and the
-    matches. A maximum of a plain substitution or more reads the whole list, as ``load`` does.
+    Tens of thousands of plates meet a watchlist of tens of thousands in one query: each seen plate is
+    joined to the keys a watchlisted plate answers to (itself, each confusable variant, each province
+    character as ``?``: :func:`listed_keys`, made once per watchlist and process), and only the plates with
+    such an entry are matched in Python. Returns those entries (as :class:`Watchlists`) and the matches. A
+    maximum of a plain substitution or more reads the whole list, as ``load`` does.
     """
     seen = list(dict.fromkeys(plates))  # each once; the matches come out sorted below
     if fuzzy and max_cost >= PLAIN_SUBSTITUTION_COST:
         watchlists = Watchlists.load(store, valid_at=valid_at, lists=lists)
         return watchlists, watchlists.match_all(sorted(seen), fuzzy=fuzzy, max_cost=max_cost)
-    where, params = _valid(valid_at, lists)
-    provinces = _sql_text(PROVINCES)
-    confusions = ", ".join(f"({_sql_text(a)}, {_sql_text(b)})" for group in OCR_CONFUSIONS for a in sorted(group)
-                           for b in sorted(confusable_with(a)))
-    variant_keys = f"""
-        UNION ALL SELECT p.plate, substr(p.plate, 1, p.i - 1) || c.b || substr(p.plate, p.i + 1)
-        FROM positions p JOIN (VALUES {confusions}) c(a, b) ON p.ch = c.a""" if fuzzy else ""
+    listed = listed_keys(store)
+    kinds = "k.kind < 2" if fuzzy else "k.kind = 0"
+    # a seen plate's own province characters, each replaced by ? (the watchlist's are in the keys already)
     province_keys = f"""
-        UNION ALL SELECT s.seen, w.list, w.plate, w.person_id, w.categories, w.note
-        FROM (SELECT plate AS seen, substr(plate, 1, i - 1) || '?' || substr(plate, i + 1) AS key
-              FROM positions WHERE contains({provinces}, ch)) s
-        JOIN (SELECT l.*, substr(l.plate, 1, r.i - 1) || '?' || substr(l.plate, r.i + 1) AS key
-              FROM listed l, range(1, 10) r(i)
-              WHERE r.i <= length(l.plate) AND contains({provinces}, substr(l.plate, r.i, 1))) w
-          ON s.key = w.key AND s.seen <> w.plate""" if fuzzy else ""
-    sql = f"""
-        WITH listed AS (SELECT list, plate, person_id, categories, note FROM watchlist WHERE {where}),
-        positions AS (SELECT s.plate, r.i, substr(s.plate, r.i, 1) AS ch
-                      FROM _pa_seen_plates s, range(1, 10) r(i) WHERE r.i <= length(s.plate)),
-        keys AS (SELECT plate AS seen, plate AS key FROM _pa_seen_plates {variant_keys})
-        SELECT k.seen, l.list, l.plate, l.person_id, l.categories, l.note
-        FROM keys k JOIN listed l ON l.plate = k.key {province_keys}"""
+        UNION ALL SELECT s.seen, k.entry, k.kind FROM (
+            SELECT plate AS seen, substr(plate, 1, i - 1) || '?' || substr(plate, i + 1) AS key
+            FROM (SELECT plate, unnest(list_filter(range(1, least(length(plate), {MAX_PLATE_LENGTH}) + 1),
+                                                   lambda i: contains({_sql_text(PROVINCES)}, substr(plate, i, 1)))) AS i
+                  FROM _pa_seen_plates)) s
+        JOIN _pa_watch_keys k ON k.key = s.key AND k.kind = 2""" if fuzzy else ""
     store.con.register("_pa_seen_plates", pd.DataFrame({"plate": pd.Series(seen, dtype=object)}))
+    store.con.register("_pa_watch_keys", listed.keys)
     try:
-        rows = store.con.execute(sql, params).fetchall()
+        rows = store.con.execute(f"""SELECT s.plate AS seen, k.entry, k.kind FROM _pa_seen_plates s
+            JOIN _pa_watch_keys k ON k.key = s.plate AND {kinds} {province_keys}""").fetchall()
     finally:
         store.con.unregister("_pa_seen_plates")
-    entries = sorted({Entry(r[1], r[2], r[3], tuple(r[4] or ()), r[5]) for r in rows},
-                     key=lambda e: (e.list, e.plate, e.person_id))
+        store.con.unregister("_pa_watch_keys")
+    wanted = set(lists) if lists is not None else None
+    found = [(seen_plate, listed.entries[e]) for seen_plate, e, kind in rows
+             if listed.valid_at(e, valid_at) and (wanted is None or listed.entries[e].list in wanted)
+             and (kind != 2 or listed.entries[e].plate != seen_plate)]  # another province character, not itself
+    entries = sorted({entry for _, entry in found}, key=lambda e: (e.list, e.plate, e.person_id))
     watchlists = Watchlists.of(entries)
-    candidates = sorted({r[0] for r in rows})
+    candidates = sorted({seen_plate for seen_plate, _ in found})
     return watchlists, watchlists.match_all(candidates, fuzzy=fuzzy, max_cost=max_cost)
+
+
+#: The longest plate whose every character is indexed (Chinese plates have 7 or 8).
+MAX_PLATE_LENGTH = 9
+
+
+@dataclass(frozen=True)
+class ListedKeys:
+    """Every watchlist entry, expired or not, and the keys a seen plate meets it under: ``keys`` (an Arrow
+    table: ``key``, ``entry`` (a position in ``entries``), ``kind``: 0 its plate, 1 one confusable character
+    read as another, 2 a province character as ``?``)."""
+
+    entries: list[Entry]
+    valid_until: list[datetime | None]
+    keys: pa.Table
+
+    def valid_at(self, entry: int, when: datetime | None) -> bool:
+        until = self.valid_until[entry]
+        return when is None or until is None or until >= when
+
+
+_listed: dict[str, tuple[tuple[object, ...], ListedKeys]] = {}
+_listed_lock = threading.Lock()
+
+
+def listed_keys(store: Store) -> ListedKeys:
+    """The watchlist's keys (:class:`ListedKeys`), made once per process while the list stays as it is: a
+    change anywhere in it (an import, an edit, a removal) changes its checksum, asked at every call."""
+    signature = tuple(store.con.execute(
+        "SELECT count(*), sum(hash(list, plate, person_id, valid_until, categories, note)) FROM watchlist"
+    ).fetchall()[0])
+    name = str(store.path)
+    with _listed_lock:
+        cached = _listed.get(name)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+    made = _make_listed_keys(store)
+    with _listed_lock:
+        _listed[name] = (signature, made)
+        while len(_listed) > 4:
+            _listed.pop(next(iter(_listed)))
+    return made
+
+
+def _make_listed_keys(store: Store) -> ListedKeys:
+    rows = store.con.execute("""SELECT list, plate, person_id, categories, note, valid_until FROM watchlist
+                                ORDER BY list, plate, person_id, valid_until""").fetchall()
+    entries = [Entry(r[0], r[1], r[2], tuple(r[3] or ()), r[4]) for r in rows]
+    confusions = ", ".join(f"({_sql_text(a)}, {_sql_text(b)})" for group in OCR_CONFUSIONS for a in sorted(group)
+                           for b in sorted(confusable_with(a)))
+    store.con.register("_pa_listed", pd.DataFrame({"entry": range(len(entries)),
+                                                   "plate": pd.Series([e.plate for e in entries], dtype=object)}))
+    try:
+        # a seen plate s meets a listed plate L under L's variant with L[i] = b read as a, where the camera
+        # reads a for b: the same pairs a seen plate's variants would meet L by
+        keys = store.con.sql(f"""
+            WITH positions AS (SELECT l.entry, l.plate, r.i, substr(l.plate, r.i, 1) AS ch
+                               FROM _pa_listed l, range(1, {MAX_PLATE_LENGTH + 1}) r(i) WHERE r.i <= length(l.plate))
+            SELECT plate AS key, entry, 0::TINYINT AS kind FROM _pa_listed
+            UNION ALL SELECT substr(p.plate, 1, p.i - 1) || c.a || substr(p.plate, p.i + 1), p.entry, 1::TINYINT
+                      FROM positions p JOIN (VALUES {confusions}) c(a, b) ON p.ch = c.b
+            UNION ALL SELECT substr(plate, 1, i - 1) || '?' || substr(plate, i + 1), entry, 2::TINYINT
+                      FROM positions WHERE contains({_sql_text(PROVINCES)}, ch)""").to_arrow_table()
+    finally:
+        store.con.unregister("_pa_listed")
+    return ListedKeys(entries, [r[5] for r in rows], keys)
 
 
 def _valid(valid_at: datetime | None, lists: Iterable[str] | None) -> tuple[str, list[object]]:

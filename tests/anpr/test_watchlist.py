@@ -97,3 +97,32 @@ def test_collision_in_the_store_reads_only_what_can_match_and_finds_the_same(
     assert got == want
     assert len(want) > 20  # matches were there to find
     assert (len(read) < len(everything)) == (max_cost < 1.0)  # below a plain substitution, not the whole list
+
+
+def test_collision_sees_every_change_to_the_watchlist_at_once(tmp_path) -> None:
+    """The watchlist's keys are kept between questions; an import, an expiry or a removal is seen at the next."""
+    from datetime import datetime
+
+    from pingan.anpr.watchlist import match_seen_plates
+    from pingan.store.db import open_store
+
+    now = datetime(2026, 3, 1, 12)
+    insert = ("INSERT INTO watchlist (list, plate, plate_raw, person_id, categories, valid_until, batch_id) "
+              "VALUES (?, ?, ?, ?, ?, NULL, 0)")
+
+    def matched(store, seen: str) -> list[tuple[str, str]]:
+        _, got = match_seen_plates(store, [seen, "苏A00000"], valid_at=now)
+        return sorted((m.entry.plate, m.kind) for m in got.get(seen, []))
+
+    with open_store(tmp_path / "store.duckdb") as store:
+        store.con.execute(insert, ["priors", "苏N12345", "苏N12345", "P1", ["theft"]])
+        assert matched(store, "苏N12345") == [("苏N12345", "exact")]
+        assert matched(store, "苏N1234B") == []  # B is not confusable with 5
+        store.con.execute(insert, ["stolen", "苏N1234S", "苏N1234S", "P2", ["vehicle_theft"]])  # an import
+        assert matched(store, "苏N12345") == [("苏N12345", "exact")]
+        assert matched(store, "苏N1234B") == []
+        assert matched(store, "苏N1234S") == [("苏N1234S", "exact")]  # the new entry, at once
+        store.con.execute("UPDATE watchlist SET valid_until = ? WHERE person_id = 'P1'", [datetime(2026, 2, 1)])
+        assert matched(store, "苏N12345") == [("苏N1234S", "fuzzy")]  # expired: only the other plate, misread
+        store.con.execute("DELETE FROM watchlist WHERE person_id = 'P2'")
+        assert matched(store, "苏N12345") == []
