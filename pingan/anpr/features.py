@@ -42,6 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as clock
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -256,7 +257,7 @@ def vehicle_features(
     )
     g = r.groupby(plate_code, sort=False)
     f = pd.DataFrame({
-        "plate": np.asarray(plate_names, dtype=object),
+        "plate": pd.Series(np.asarray(plate_names, dtype=object), dtype=object),  # looked up by below
         "n_reads": g.size().to_numpy(),
         "cameras": g["camera_id"].nunique().to_numpy(),
         "first_ts": g["ts"].min().to_numpy(),
@@ -266,7 +267,6 @@ def vehicle_features(
         "hour_rarity": g["rarity"].mean().to_numpy(),
         "mean_conf": g["conf"].mean().to_numpy(),
     })
-    f["plate"] = f["plate"].astype(object)
     f["reads"] = np.log1p(f["n_reads"])
     f["low_confidence"] = (1.0 - f["mean_conf"].fillna(0.9)).clip(0.0, 1.0)
     plates = pd.Index(f["plate"].to_numpy(dtype=object), dtype=object)
@@ -280,7 +280,7 @@ def vehicle_features(
     f["fuzzy"] = per_plate(plates, (kinds == "fuzzy").astype(float), 0.0)
     f = with_lookups(f, usual=usual, stays=stays, own_rarity=own_rarity, scene_lon=scene_lon, scene_lat=scene_lat)
     shape = unseen_stretch(r, area_cameras if area_cameras is not None
-                           else pd.DataFrame({"km": [], "toward": []}, dtype=float))
+                           else pd.DataFrame({"km": [], "toward": []}, dtype=float), plates=(plate_code, plate_names))
     for name in ("near_km", "turn_km", "turned_nearest", "approach", "depart"):
         f[name] = shape[name].to_numpy()
     return f
@@ -325,18 +325,19 @@ def per_plate(plates: pd.Index, table: pd.Series, missing: float) -> np.ndarray:
     return out
 
 
-def unseen_stretch(reads: pd.DataFrame, cameras: pd.DataFrame) -> pd.DataFrame:
+def unseen_stretch(reads: pd.DataFrame, cameras: pd.DataFrame,
+                   plates: tuple[np.ndarray, Any] | None = None) -> pd.DataFrame:
     """Per plate (sorted), where near the scene it went out of sight: ``near_km``, ``turn_km``,
     ``turned_nearest``, ``approach``, ``depart``.
 
     ``reads`` are sorted by plate and ts; ``cameras`` (indexed by camera_id) give ``km`` and ``toward``.
     The longest gap between two consecutive reads here is the stretch it spent unseen (parked, or off
     the camera network); a single read leaves it unseen on both sides of its only camera. A camera of
-    unknown distance counts as at the edge of the area.
+    unknown distance counts as at the edge of the area. ``plates``: the reads' plates factorised already.
     """
     # plates and cameras as codes (a busy area's 100,000 reads hold a few dozen cameras): mapping strings
     # read by read cost more than the rest of the function
-    plate_code, plate_names = pd.factorize(reads["plate"])
+    plate_code, plate_names = plates if plates is not None else pd.factorize(reads["plate"])
     camera_code, camera_names = pd.factorize(reads["camera_id"])
     edge = float(cameras["km"].max()) if len(cameras) else 0.0
     named = pd.Index(np.asarray(camera_names, dtype=object))
