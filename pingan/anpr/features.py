@@ -156,17 +156,19 @@ def own_hour_rarity(reads: pd.DataFrame, hours: pd.DataFrame, offset: timedelta)
     """Per plate: -log of the share of its own past reads within an hour of the hours it was seen here."""
     if hours.empty or reads.empty:
         return pd.Series(dtype=float)
-    table = hours.pivot_table(index="plate", columns="hour", values="n", aggfunc="sum", fill_value=0)
-    table = table.reindex(columns=range(24), fill_value=0)
-    matrix = table.to_numpy(dtype=float)
+    # a row of 24 hourly counts per plate (a pivot table took longer than the rest together)
+    codes, plates = pd.factorize(hours["plate"].to_numpy(dtype=object))
+    matrix = np.zeros((len(plates), 24))
+    np.add.at(matrix, (codes, hours["hour"].to_numpy(dtype=np.int64)), hours["n"].to_numpy(dtype=float))
     # each hour's count with its neighbours (circular), smoothed so an hour never seen is rare, not impossible
     window = matrix + np.roll(matrix, 1, axis=1) + np.roll(matrix, -1, axis=1)
     share = (window + 0.5) / (matrix.sum(axis=1, keepdims=True) * 3 + 12.0)
-    row_of = {plate: i for i, plate in enumerate(table.index)}
-    r = reads[reads["plate"].isin(row_of)]
+    rows_of = pd.Index(np.asarray(plates, dtype=object), dtype=object)
+    all_rows = rows_of.get_indexer(reads["plate"].to_numpy(dtype=object))
+    r = reads[all_rows >= 0]
     if r.empty:
         return pd.Series(dtype=float)
-    rows = r["plate"].map(row_of).to_numpy()
+    rows = all_rows[all_rows >= 0]
     cols = ((r["ts"] + offset).dt.hour).to_numpy()
     values = -np.log(share[rows, cols] * 8.0)  # 8 = 24 h / 3-hour neighbourhood: an even spread scores 0
     return pd.Series(values, index=r["plate"].to_numpy()).groupby(level=0).mean()

@@ -495,7 +495,8 @@ class VehicleDays:
         if not parts:
             return pd.DataFrame({"plate": pd.Series(dtype=object), "history_days": pd.Series(dtype=np.int64)})
         counts = pd.concat(parts).groupby(level=0).sum().sort_index()
-        return pd.DataFrame({"plate": counts.index.to_numpy(dtype=object), "history_days": counts.to_numpy(np.int64)})
+        return pd.DataFrame({"plate": pd.Series(counts.index.to_numpy(dtype=object), dtype=object),
+                             "history_days": counts.to_numpy(np.int64)})
 
 
 def _stale_runs(days: list[date]) -> list[tuple[date, date]]:

@@ -183,7 +183,7 @@ def with_misreads(moves: pd.DataFrame, reads: pd.DataFrame, cameras: pd.DataFram
     looked up by its own plate, a vehicle whose way out was misread would seem never to have left."""
     if moves.empty or reads.empty or "seen_plate" not in reads:
         return moves
-    misread = reads[(reads["seen_plate"] != reads["plate"]) & reads["plate"].isin(set(moves["plate"]))]
+    misread = reads[(reads["seen_plate"] != reads["plate"]) & reads["plate"].isin(moves["plate"].unique())]
     if misread.empty:
         return moves
     where = cameras.set_index("camera_id")
@@ -281,7 +281,10 @@ def _score_area(store: Store, query: SuspectQuery, ranker: Ranker) -> ScoredArea
     if changed.any():
         score[changed] = ranker.score(feats[changed])
     feats["score"] = score
-    feats = feats.assign(_order=-feats["score"]).sort_values(["_order", "plate"], kind="stable").drop(columns="_order")
+    if feats["plate"].is_monotonic_increasing:  # the features come in plate order: ties stay in it
+        feats = feats.iloc[np.argsort(-score, kind="stable")]
+    else:
+        feats = feats.assign(_order=-feats["score"]).sort_values(["_order", "plate"], kind="stable").drop(columns="_order")
     return ScoredArea(case, window, padded, area, reads, feats, best, ranker)
 
 
