@@ -168,7 +168,7 @@ def vehicle_reads(store: Store, plates: list[str], window: Window, *, use_index:
     Fresh days come from the time index, joined on the plate's integer key (a few thousand rows out of
     millions: DuckDB fetches their integers quickly, their strings slowly); other days from the reads table.
     """
-    from pingan.anpr.summaries import CAMERAS, plate_key
+    from pingan.anpr.summaries import CAMERAS, plate_keys
     from pingan.anpr.time_index import TABLE, usable_days
 
     if not plates:
@@ -180,7 +180,7 @@ def vehicle_reads(store: Store, plates: list[str], window: Window, *, use_index:
     wanted = sorted(set(plates))
     parts = []
     if indexed:
-        keys = pd.DataFrame({"key": np.array([plate_key(p) for p in wanted], dtype=np.uint64), "plate": wanted})
+        keys = pd.DataFrame({"key": plate_keys(wanted), "plate": pd.Series(wanted, dtype=object)})
         listed = ", ".join(f"DATE '{d}'" for d in sorted(indexed))
         store.con.register("_pa_keys", keys[["key"]])
         try:

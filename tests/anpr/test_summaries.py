@@ -385,3 +385,12 @@ def test_a_day_file_without_its_buckets_is_searched_without_them_and_gets_them_a
     assert vehicle_day_files.without_files(county, stamps) == [date(2026, 3, d) for d in range(1, 7)]
     build_summaries(county)
     assert len(list(folder.glob("*.buckets.npy"))) == 12
+
+
+def test_a_plates_key_is_the_same_in_python_one_by_one_many_at_once_and_in_duckdb(small: Store) -> None:
+    plates = ["苏A11111", "京N8B0Q2", "粤BD12345", "WJ01警123", ""]
+    one_by_one = [summaries.plate_key(p) for p in plates]
+    assert summaries.plate_keys(plates).tolist() == one_by_one
+    in_sql = small.con.execute(f"SELECT {summaries.plate_key_sql('p')} FROM unnest(?) t(p)", [plates]).fetchall()
+    assert [k for (k,) in in_sql] == one_by_one
+    assert summaries.plate_keys([]).dtype == np.uint64 and len(summaries.plate_keys([])) == 0
