@@ -7,8 +7,9 @@ the same scores to the last few bits (within 1e-12; tests/anpr/test_compiled_tre
 
 Compiling takes about half a second a model, so each compiled model is kept, as an object file, in the cache
 folder (``PINGAN_CACHE_DIR``, by default ``$XDG_CACHE_HOME/pingan`` or ``~/.cache/pingan``), named by the
-model's text, the compiler's version and this machine's CPU: a copy made for another CPU or another model is
-never loaded. When lleaves is missing or fails, or ``PINGAN_COMPILED_TREES=0``, LightGBM predicts as before.
+model's text, the compiler's version and this machine's CPU (a copy made for another CPU or another model is
+never loaded) and by a checksum of its content (a damaged copy is compiled again, never loaded). When
+lleaves is missing or fails, or ``PINGAN_COMPILED_TREES=0``, LightGBM predicts as before.
 """
 
 from __future__ import annotations
@@ -61,20 +62,20 @@ def _compile(model_text: str, digest: str) -> Predict | None:
         stamp = hashlib.sha256(
             f"{digest} lleaves {version('lleaves')} llvmlite {version('llvmlite')} {cpu}".encode()).hexdigest()
         folder = cache_dir()
-        cached = folder / f"trees-{stamp[:32]}.o" if folder is not None else None
+        cached = _intact(folder, stamp[:32]) if folder is not None else None
         # the scratch folder inside the cache folder: the compiled file is moved, not copied, into place
         with tempfile.TemporaryDirectory(dir=folder) as scratch:
             model_file = Path(scratch) / "model.txt"
             model_file.write_text(model_text, encoding="utf-8")
             model = lleaves.Model(model_file=str(model_file))
-            if cached is not None and cached.exists():
+            if cached is not None:
                 model.compile(cache=str(cached))
-            elif cached is not None:
+            elif folder is not None:
                 # compiled into the scratch folder, then moved: another process never loads half a file
                 fresh = Path(scratch) / "trees.o"
                 model.compile(cache=str(fresh))
                 if fresh.exists():
-                    os.replace(fresh, cached)
+                    os.replace(fresh, folder / f"trees-{stamp[:32]}-{_checksum(fresh)}.o")
             else:
                 model.compile()
     except Exception as exc:  # a compiler problem must not stop a query: LightGBM gives the same scores
@@ -86,6 +87,21 @@ def _compile(model_text: str, digest: str) -> Predict | None:
         return model.predict(np.where(np.abs(x) <= LIGHTGBM_ZERO, 0.0, x), n_jobs=1)
 
     return predict
+
+
+def _checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _intact(folder: Path, stamp: str) -> Path | None:
+    """The compiled file for ``stamp`` whose content still matches the checksum in its name. LLVM aborts the
+    whole process on a damaged object file (a disk that filled up, a copy cut short), so a file that does
+    not match is removed and the model compiled again."""
+    for path in sorted(folder.glob(f"trees-{stamp}-*.o")):
+        if path.stem.rsplit("-", 1)[-1] == _checksum(path):
+            return path
+        path.unlink(missing_ok=True)
+    return None
 
 
 def cache_dir() -> Path | None:

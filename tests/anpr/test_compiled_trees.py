@@ -111,3 +111,19 @@ def test_the_setting_turns_compiled_trees_off(setting, tmp_path: Path) -> None:
     vehicles = pd.DataFrame(rng.exponential(size=(1000, len(FEATURES))), columns=list(FEATURES))
     vehicles["watchlisted"] = rng.random(1000) < 0.3
     assert np.abs(fast.score(vehicles) - ranker.score(vehicles)).max() < 1e-12
+
+
+def test_a_damaged_compiled_file_is_compiled_again_not_loaded(setting, tmp_path: Path) -> None:
+    """LLVM aborts the process on a damaged object file: the checksum in the name keeps it from being loaded."""
+    setting("PINGAN_CACHE_DIR", str(tmp_path))
+    model, booster = shipped().models[0], shipped()._boosters[0]
+    assert compiled_trees.compiled(model) is not None
+    (damaged,) = tmp_path.glob("trees-*.o")
+    damaged.write_bytes(damaged.read_bytes()[:5000])  # a copy cut short, as a full disk leaves it
+    compiled_trees._compiled.clear()
+    predict = compiled_trees.compiled(model)  # without the check, the process would end here
+    assert predict is not None
+    x = inputs_at_every_threshold(shipped(), rows=300)
+    assert np.abs(predict(x) - booster.predict(x)).max() < 1e-12
+    (again,) = tmp_path.glob("trees-*.o")
+    assert again.stat().st_size > 5000
