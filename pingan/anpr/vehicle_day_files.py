@@ -200,7 +200,9 @@ def _mapped(stem: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | No
         return None
     try:
         buckets: np.ndarray | None = np.asarray(np.load(f"{stem}.buckets.npy", mmap_mode="r"))
-        if buckets.shape != (2 ** BUCKET_BITS + 1,) or int(buckets[-1]) != len(keys):  # type: ignore[union-attr]
+        # a table that does not fit the keys (not rising, not ending at their count) is not used
+        if (buckets.shape != (2 ** BUCKET_BITS + 1,) or int(buckets[0]) != 0  # type: ignore[union-attr]
+                or int(buckets[-1]) != len(keys) or bool((np.diff(buckets) < 0).any())):  # type: ignore[index,arg-type]
             buckets = None
     except (FileNotFoundError, ValueError, OSError):
         buckets = None
