@@ -202,7 +202,7 @@ def _mapped(stem: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | No
         buckets: np.ndarray | None = np.asarray(np.load(f"{stem}.buckets.npy", mmap_mode="r"))
         # a table that does not fit the keys (not rising, not ending at their count) is not used
         if (buckets.shape != (2 ** BUCKET_BITS + 1,) or int(buckets[0]) != 0  # type: ignore[union-attr]
-                or int(buckets[-1]) != len(keys) or bool((np.diff(buckets) < 0).any())):  # type: ignore[index,arg-type]
+                or int(buckets[-1]) != len(keys) or bool((np.diff(buckets.astype(np.int64)) < 0).any())):  # type: ignore[index,arg-type]
             buckets = None
     except (FileNotFoundError, ValueError, OSError):
         buckets = None

@@ -394,3 +394,18 @@ def test_a_plates_key_is_the_same_in_python_one_by_one_many_at_once_and_in_duckd
     in_sql = small.con.execute(f"SELECT {summaries.plate_key_sql('p')} FROM unnest(?) t(p)", [plates]).fetchall()
     assert [k for (k,) in in_sql] == one_by_one
     assert summaries.plate_keys([]).dtype == np.uint64 and len(summaries.plate_keys([])) == 0
+
+
+def test_a_bucket_table_that_does_not_fit_its_keys_is_not_used(tmp_path: Path) -> None:
+    keys = np.sort(np.random.default_rng(1).integers(0, 2**63, 1000, dtype=np.uint64))
+    np.save(tmp_path / "d.keys.npy", keys)
+    np.save(tmp_path / "d.rows.npy", np.zeros(len(keys), dtype=vehicle_day_files.ROW))
+    good = vehicle_day_files.buckets_of(keys)
+    falling = good.copy()
+    falling[100], falling[101] = falling[101] + 5, falling[100]
+    for table, used in ((falling, False), (good[:-1], False), (good + 1, False), (good, True)):
+        vehicle_day_files._maps.clear()
+        np.save(tmp_path / "d.buckets.npy", table)
+        mapped = vehicle_day_files._mapped(tmp_path / "d")
+        assert mapped is not None and (mapped[2] is not None) == used
+    vehicle_day_files._maps.clear()
