@@ -87,6 +87,9 @@ class Ranker:
         """Log-odds, per vehicle, that it is the offender's."""
         raise NotImplementedError
 
+    def warm(self) -> None:
+        """Do now what the first query would (a server calls it at start)."""
+
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
         """Each feature's push on each vehicle's log-odds (columns FEATURES)."""
         raise NotImplementedError
@@ -170,6 +173,9 @@ class BoostedRanker(Ranker):
             fast = [compiled(m) for m in self.models]
             self._fast = fast if all(f is not None for f in fast) else [b.predict for b in self._boosters]
         return self._fast
+
+    def warm(self) -> None:
+        self._predictors()  # the trees compiled (or loaded compiled), ~2.7 s the first time on a machine
 
     @property
     def engine(self) -> str:

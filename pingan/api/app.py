@@ -101,7 +101,7 @@ def create_app(db: Path, *, limits: Limits | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         from pingan.anpr.ranking import Ranker
 
-        Ranker.default()  # load the suspect model (and LightGBM) before the first case, not during it
+        Ranker.default().warm()  # load (and compile) the suspect model before the first case, not during it
         yield
         holder.close()
 
