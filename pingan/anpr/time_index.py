@@ -62,11 +62,6 @@ def _columns(con: duckdb.DuckDBPyConnection) -> set[str]:
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [TABLE]).fetchall()}
 
 
-def complete(store: Store) -> bool:
-    """The index exists and has every column (one from before ``LATER_COLUMNS`` serves companions only)."""
-    return _exists(store) and set(LATER_COLUMNS) <= _columns(store.con)
-
-
 def _exists(store: Store) -> bool:
     rows = store.con.execute(
         "SELECT count(DISTINCT table_name) FROM information_schema.tables WHERE table_name IN (?, ?)", [TABLE, DAYS_TABLE]
@@ -90,6 +85,7 @@ def usable_days(store: Store, first: date, last: date) -> set[date]:
     from pingan.anpr.summaries import fresh_in, tables
 
     catalogue = tables(store)
+    # an index from before LATER_COLUMNS serves companions only
     whole = DAYS_TABLE in catalogue and set(LATER_COLUMNS) <= catalogue.get(TABLE, set())
     return fresh_in(store, DAYS_TABLE, first, last) if whole else set()
 
