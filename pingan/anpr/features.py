@@ -259,7 +259,7 @@ def vehicle_features(
     )
     g = r.groupby(plate_code, sort=False)
     f = pd.DataFrame({
-        "plate": pd.Series(np.asarray(plate_names, dtype=object), dtype=object),  # looked up by below
+        "plate": pd.Series(np.asarray(plate_names, dtype=object), dtype=object),  # Python strings: looked up below
         "n_reads": g.size().to_numpy(),
         "cameras": g["camera_id"].nunique().to_numpy(),
         "first_ts": g["ts"].min().to_numpy(),
