@@ -84,6 +84,15 @@ def child(wrapper: str, reads_db: str, case_ids: list[str], groups: list[list[st
     timed(wrapper, case_ids, groups, top, reads_db=reads_db)
 
 
+def memory_setting() -> str:
+    """DuckDB's memory for the timed runs, as the setting gives it."""
+    from pingan.config import settings
+
+    settings.cache_clear()
+    value = settings().duckdb_memory_limit
+    return "DuckDB's own, 80 % of RAM" if value.strip().lower() == "duckdb" else value.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("reads_db")
@@ -99,7 +108,8 @@ def main() -> None:
     parser.add_argument("--build", action="store_true",
                         help="build the per-day summaries and the time index into the reads store first")
     parser.add_argument("--duckdb-memory-limit", default=None, metavar="AMOUNT",
-                        help="PINGAN_DUCKDB_MEMORY_LIMIT for the timed runs, e.g. 1.5GB (default: DuckDB's own)")
+                        help="PINGAN_DUCKDB_MEMORY_LIMIT for the timed runs, e.g. 1.5GB, or 'duckdb' for DuckDB's own "
+                             "(default: pingan's, 1GB, unless the environment sets it)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -158,8 +168,7 @@ def main() -> None:
         f"16,000 watchlisted plates. Vehicles seen per case: median {statistics.median(s20['vehicles_seen']):,.0f}, "
         f"max {max(s20['vehicles_seen']):,}. Each query includes the 28-day history at the area's cameras, "
         "the usual places, unseen stays and own hours of the 1,000 first-pass best."
-        + (f" DuckDB's memory limited to {args.duckdb_memory_limit} (PINGAN_DUCKDB_MEMORY_LIMIT)."
-           if args.duckdb_memory_limit else "")
+        + f" DuckDB's memory: {memory_setting()} (PINGAN_DUCKDB_MEMORY_LIMIT)."
         + (f" At the end of the run the process held {s20['rss_anon_mb_at_end']:,.0f} MB of its own memory and "
            f"{s20['rss_file_mb_at_end']:,.0f} MB of mapped file pages (the day files: shared page cache)."
            if s20.get("rss_anon_mb_at_end") is not None else ""),

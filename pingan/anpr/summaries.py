@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from pingan.anpr import vehicle_day_files
-from pingan.store.db import Store
+from pingan.store.db import Store, bulk_work
 from pingan.timeutil import local_tz
 
 VEHICLE_DAYS = "anpr_vehicle_days"
@@ -301,6 +301,7 @@ def _days_with_reads(store: Store, first: date | None, last: date | None, days: 
     return reads_per_day(store, _days(first, last))  # type: ignore[arg-type]
 
 
+@bulk_work
 def build_summaries(store: Store, first: date | None = None, last: date | None = None, *,
                     days: Iterable[date] | None = None, rebuild: bool = False,
                     progress: Callable[[date, int, int], None] | None = None) -> SummaryReport:

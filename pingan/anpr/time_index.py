@@ -27,7 +27,7 @@ from datetime import date, datetime
 import duckdb
 
 from pingan.anpr.summaries import CAMERAS, check_all, forget, number_cameras, plate_key_sql
-from pingan.store.db import Store
+from pingan.store.db import Store, bulk_work
 
 TABLE = "anpr_time_index"
 #: The rows' order within a day: by quarter of an hour, then camera, then time. A row group still covers
@@ -119,6 +119,7 @@ class IndexReport:
                 "reads": self.reads, "seconds": round(self.seconds, 2)}
 
 
+@bulk_work
 def build_time_index(store: Store, first: date | None = None, last: date | None = None,
                      *, rebuild: bool = False, days: Iterable[date] | None = None,
                      progress: Callable[[date, int, int], None] | None = None) -> IndexReport:

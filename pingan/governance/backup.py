@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pingan.errors import BadInput, Conflict
-from pingan.store.db import Store, open_store
+from pingan.store.db import Store, bulk_work, open_store
 
 MANIFEST = "pingan-backup.json"
 
@@ -32,6 +32,7 @@ def table_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, in
     return result
 
 
+@bulk_work
 def backup(store: Store, target: Path) -> dict[str, dict[str, int | str]]:
     """Write a backup of the store into the empty or new folder ``target``."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):

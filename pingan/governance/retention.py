@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pingan.anpr.area import area_around
 from pingan.errors import BadInput, NotFound
 from pingan.governance.audit import Actor, record
-from pingan.store.db import Store
+from pingan.store.db import Store, bulk_work
 from pingan.timeutil import to_local
 
 HOLD_RADIUS_KM = 5.0
@@ -74,6 +74,7 @@ def _prune_copies(con: object, cutoff: date) -> tuple[int, int]:
     return int(prune_time_index(con, cutoff)), int(prune_summaries(con, cutoff))  # type: ignore[arg-type]
 
 
+@bulk_work
 def run_retention(store: Store, actor: Actor, *, retention_days: int, today: date | None = None,
                   dry_run: bool = False) -> RetentionPlan:
     """Purge reads older than ``retention_days`` (except held ones) and expired watchlist entries."""

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from pingan.errors import BadFile, BadInput
-from pingan.store.db import Store
+from pingan.store.db import Store, bulk_work
 from pingan.store.importers import clock
 from pingan.store.importers.checks import TempNames, checked_sql, mark_already_stored, mark_duplicates
 from pingan.store.importers.geojson import stage_geojson
@@ -73,6 +73,7 @@ def _stage(con: duckdb.DuckDBPyConnection, spec: KindSpec, path: Path, names: Te
     return stage_csv(con, spec, path, names.stage, encoding=encoding, meter=meter, workdir=workdir)
 
 
+@bulk_work
 def import_file(store: Store, kind: str, path: str | Path, *, encoding: str | None = None, user: str | None = None,
                 progress: Callable[[int, int], None] | None = None,
                 on_stored: Callable[[ImportReport], None] | None = None) -> ImportReport:
