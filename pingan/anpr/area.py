@@ -165,36 +165,51 @@ def _dates(first: object, last: object) -> list[object]:
 def vehicle_reads(store: Store, plates: list[str], window: Window, *, use_index: bool = True) -> pd.DataFrame:
     """Every read of these plates in the window at a camera with a known position: plate, ts, lon, lat.
 
-    Fresh days come from the time index, joined on the plate's integer key (a few thousand rows out of
-    millions: DuckDB fetches their integers quickly, their strings slowly); other days from the reads table.
+    Days with their reads in vehicle order beside the store (:mod:`pingan.anpr.vehicle_read_files`) are
+    read there, a binary search per vehicle; other fresh days from the time index, joined on the plate's
+    integer key (a few thousand rows out of millions: DuckDB fetches their integers quickly, their strings
+    slowly); the rest from the reads table. ``use_index=False`` reads everything from the reads table.
     """
-    from pingan.anpr.summaries import CAMERAS, plate_keys
+    from pingan.anpr import vehicle_day_files, vehicle_read_files
+    from pingan.anpr.summaries import CAMERAS, DAYS_TABLE, fresh_days, plate_keys
     from pingan.anpr.time_index import TABLE, usable_days
 
     if not plates:
         return pd.DataFrame(columns=["plate", "ts", "lon", "lat"])
     first, last = window.days()
-    indexed = usable_days(store, first, last) if use_index else set()  # type: ignore[arg-type]
-    stale = [d for d in _dates(first, last) if d not in indexed]
-    between = f"ts BETWEEN TIMESTAMP '{window.start}' AND TIMESTAMP '{window.end}'"
     wanted = sorted(set(plates))
-    parts = []
+    keys = pd.DataFrame({"key": plate_keys(wanted), "plate": pd.Series(wanted, dtype=object)})
+    found: list[pd.DataFrame] = []  # key, ts, cam
+    covered: set[object] = set()
+    fresh = fresh_days(store, first, last) if use_index else set()  # type: ignore[arg-type]
+    if fresh:  # summarised days: their files may hold the reads in vehicle order
+        stamps = {d: s for d, s in vehicle_day_files.day_stamps(store.con, DAYS_TABLE, first, last).items()  # type: ignore[arg-type]
+                  if d in fresh}
+        in_files, covered = vehicle_read_files.reads_of(store, keys["key"].to_numpy(), stamps, window.start, window.end)
+        found.append(pd.DataFrame(in_files))
+    rest = [d for d in _dates(first, last) if d not in covered]
+    indexed = sorted(usable_days(store, first, last) & set(rest)) if use_index and rest else []  # type: ignore[arg-type]
+    stale = [d for d in rest if d not in indexed]
+    between = f"ts BETWEEN TIMESTAMP '{window.start}' AND TIMESTAMP '{window.end}'"
     if indexed:
-        keys = pd.DataFrame({"key": plate_keys(wanted), "plate": pd.Series(wanted, dtype=object)})
-        listed = ", ".join(f"DATE '{d}'" for d in sorted(indexed))
+        listed = ", ".join(f"DATE '{d}'" for d in indexed)
         store.con.register("_pa_keys", keys[["key"]])
         try:
-            found = store.con.execute(f"""SELECT t.key, t.ts, t.cam FROM {TABLE} t JOIN _pa_keys k ON t.key = k.key
-                WHERE t.day IN ({listed}) AND {between}""").df()
-            where = store.con.execute(f"""SELECT s.cam, c.lon, c.lat FROM {CAMERAS} s
-                JOIN cameras c USING (camera_id)""").df().set_index("cam")
+            found.append(store.con.execute(f"""SELECT t.key, t.ts, t.cam FROM {TABLE} t JOIN _pa_keys k
+                ON t.key = k.key WHERE t.day IN ({listed}) AND {between}""").df())
         finally:
             store.con.unregister("_pa_keys")
-        found = found[found["cam"].isin(where.index)]
-        plate_of = keys["plate"].to_numpy(dtype=object)[pd.Index(keys["key"].to_numpy()).get_indexer(found["key"])]
-        parts.append(pd.DataFrame({"plate": plate_of, "ts": found["ts"].to_numpy(),
-                                   "lon": where["lon"].reindex(found["cam"]).to_numpy(),
-                                   "lat": where["lat"].reindex(found["cam"]).to_numpy()}))
+    parts = []
+    found = [f for f in found if not f.empty]
+    if found:
+        both = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
+        where = store.con.execute(f"""SELECT s.cam, c.lon, c.lat FROM {CAMERAS} s
+            JOIN cameras c USING (camera_id)""").df().set_index("cam")
+        both = both[both["cam"].isin(where.index)]
+        plate_of = keys["plate"].to_numpy(dtype=object)[pd.Index(keys["key"].to_numpy()).get_indexer(both["key"])]
+        parts.append(pd.DataFrame({"plate": plate_of, "ts": both["ts"].to_numpy(),
+                                   "lon": where["lon"].reindex(both["cam"]).to_numpy(),
+                                   "lat": where["lat"].reindex(both["cam"]).to_numpy()}))
     if stale:
         listed = ", ".join(f"DATE '{d}'" for d in stale)
         store.con.register("_pa_plates", pd.DataFrame({"plate": wanted}))

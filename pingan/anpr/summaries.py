@@ -45,7 +45,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pingan.anpr import vehicle_day_files
+from pingan.anpr import vehicle_day_files, vehicle_read_files
 from pingan.store.db import Store, bulk_work
 from pingan.timeutil import local_tz
 
@@ -323,7 +323,7 @@ def build_summaries(store: Store, first: date | None = None, last: date | None =
         built_at = datetime.now()
         with store.atomic() as con:
             _build_day(con, day, actual[day], built_at)
-        vehicle_day_files.write_day(store, day, actual[day], built_at)
+        write_day_files(store, day, actual[day], built_at)
         report.seconds_per_day[day] = time.perf_counter() - t0
         report.built.append(day)
         report.reads += actual[day]
@@ -332,11 +332,18 @@ def build_summaries(store: Store, first: date | None = None, last: date | None =
     check_all(store, DAYS_TABLE)
     stamps = {d: (int(n), b) for d, n, b in store.con.execute(f"SELECT day, reads, built_at FROM {DAYS_TABLE}").fetchall()}
     for day in vehicle_day_files.without_files(store, {d: s for d, s in stamps.items() if d in actual}):
-        vehicle_day_files.write_day(store, day, *stamps[day])
+        write_day_files(store, day, *stamps[day])
     vehicle_day_files.tidy(store, [(d, n, b) for d, (n, b) in stamps.items()])
     forget(store)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def write_day_files(store: Store, day: date, reads: int, built_at: datetime) -> None:
+    """The day's copies beside the store: its vehicle-days, then its reads in vehicle order (writing the
+    first removes every older file of the day)."""
+    vehicle_day_files.write_day(store, day, reads, built_at)
+    vehicle_read_files.write_day(store, day, reads, built_at)
 
 
 def drop_summaries(store: Store, before: date | None = None) -> int:

@@ -46,6 +46,10 @@ EPOCH = datetime(1970, 1, 1)
 #: The bits of a key that pick its bucket (2^16 buckets: a 256 KB table a day, ~20 keys a bucket at 1.3 M).
 BUCKET_BITS = 16
 
+#: The kinds of file a summarised day has: its vehicle-days here, its reads in vehicle order
+#: (:mod:`pingan.anpr.vehicle_read_files`); a day missing one gets them all at the next ``pingan summaries``.
+KINDS = ("keys", "rows", "buckets", "read-keys", "read-starts", "read-rows", "read-buckets")
+
 #: What a row holds besides its key (the columns of ``anpr_vehicle_days``; see pingan.anpr.summaries).
 ROW = np.dtype([("reads", "<i4"), ("hours", "<i4"), ("c0", "<u8"), ("c1", "<u8"), ("c2", "<u8"),
                 ("c3", "<u8"), ("c4", "<u8")])
@@ -55,7 +59,8 @@ def _stamp(built_at: datetime) -> int:
     return (built_at - EPOCH) // timedelta(microseconds=1)
 
 
-def _stem(day: date, reads: int, built_at: datetime) -> str:
+def stem(day: date, reads: int, built_at: datetime) -> str:
+    """The name shared by one day's files, up to their kind: ``<day>.<reads>.<built_at stamp>``."""
     return f"{day.isoformat()}.{reads}.{_stamp(built_at)}"
 
 
@@ -103,11 +108,11 @@ def write_day(store: Store, day: date, reads: int, built_at: datetime) -> Path |
     for name in ROW.names:
         rows[name] = np.ma.filled(np.ma.asarray(found[name]), 0)
     remove_day(target, day)
-    stem = _stem(day, reads, built_at)
+    name = stem(day, reads, built_at)
     for kind, array in (("keys", keys), ("rows", rows), ("buckets", buckets_of(keys))):
-        part = target / f"{stem}.{kind}.tmp.npy"
+        part = target / f"{name}.{kind}.tmp.npy"
         np.save(part, array)
-        os.replace(part, target / f"{stem}.{kind}.npy")
+        os.replace(part, target / f"{name}.{kind}.npy")
     return target
 
 
@@ -118,6 +123,15 @@ def buckets_of(sorted_keys: np.ndarray) -> np.ndarray:
     return np.searchsorted(top, np.arange(2 ** BUCKET_BITS + 1, dtype=np.uint64), "left").astype(np.uint32)
 
 
+def fitting_buckets(buckets: np.ndarray, count: int) -> np.ndarray | None:
+    """The bucket table, or None when it does not fit ``count`` sorted keys (not starting at 0, not rising,
+    not ending at their count): the keys are then searched without it."""
+    if (buckets.shape != (2 ** BUCKET_BITS + 1,) or int(buckets[0]) != 0 or int(buckets[-1]) != count
+            or bool((np.diff(buckets.astype(np.int64)) < 0).any())):
+        return None
+    return buckets
+
+
 def without_files(store: Store, stamps: dict[date, tuple[int, datetime]]) -> list[date]:
     """The summarised days (with their (reads, built_at)) that have no files yet, or not all three: a store
     summarised before the files (or the buckets) existed gets them at its next ``pingan summaries``."""
@@ -125,7 +139,7 @@ def without_files(store: Store, stamps: dict[date, tuple[int, datetime]]) -> lis
     if target is None:
         return []
     return [d for d, (n, b) in sorted(stamps.items())
-            if not all((target / f"{_stem(d, n, b)}.{kind}.npy").exists() for kind in ("rows", "buckets"))]
+            if not all((target / f"{stem(d, n, b)}.{kind}.npy").exists() for kind in KINDS)]
 
 
 def remove_day(target: Path, day: date) -> None:
@@ -141,9 +155,9 @@ def remove_files(store: Store, before: date | None = None, *, keep: Iterable[str
     gone = 0
     for target in {f for f in (folder_for(store), folder(store)) if f is not None and f.exists()}:
         for path in target.glob("*.npy"):
-            stem = path.name.split(".keys.")[0].split(".rows.")[0].split(".buckets.")[0]
-            day = date.fromisoformat(stem.split(".")[0])
-            if (before is None or day < before) and stem not in kept:
+            name = ".".join(path.name.split(".")[:3])  # the stem: <day>.<reads>.<stamp>
+            day = date.fromisoformat(name.split(".")[0])
+            if (before is None or day < before) and name not in kept:
                 path.unlink(missing_ok=True)
                 gone += 1
     return gone
@@ -168,7 +182,7 @@ def rename_store(old: Path, new: Path) -> None:
 
 def tidy(store: Store, built: Iterable[tuple[date, int, datetime]]) -> int:
     """Delete every file that no summary day (day, reads, built_at) in ``built`` matches."""
-    return remove_files(store, keep=[_stem(d, n, b) for d, n, b in built])
+    return remove_files(store, keep=[stem(d, n, b) for d, n, b in built])
 
 
 #: Day files kept mapped by this process (a server answers many questions): a fresh mapping costs a page
@@ -182,33 +196,29 @@ _maps_lock = threading.Lock()  # the server answers on several threads
 def _unmap_removed() -> None:
     """Let go of the maps of files deleted since (a purge, a rebuild), so their data and disk space go."""
     with _maps_lock:
-        for stem in [s for s in _maps if not os.path.exists(f"{s}.rows.npy")]:
-            del _maps[stem]
+        for base in [s for s in _maps if not os.path.exists(f"{s}.rows.npy")]:
+            del _maps[base]
 
 
-def _mapped(stem: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+def _mapped(base: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
     """The day's keys, rows and buckets (None: a file from before the buckets), memory-mapped (plain array
     views of the maps), or None without its files."""
     with _maps_lock:
-        if stem in _maps:
-            _maps.move_to_end(stem)
-            return _maps[stem]
+        if base in _maps:
+            _maps.move_to_end(base)
+            return _maps[base]
     try:
-        keys = np.asarray(np.load(f"{stem}.keys.npy", mmap_mode="r"))
-        rows = np.asarray(np.load(f"{stem}.rows.npy", mmap_mode="r"))
+        keys = np.asarray(np.load(f"{base}.keys.npy", mmap_mode="r"))
+        rows = np.asarray(np.load(f"{base}.rows.npy", mmap_mode="r"))
     except (FileNotFoundError, ValueError, OSError):
         return None
     try:
-        buckets: np.ndarray | None = np.asarray(np.load(f"{stem}.buckets.npy", mmap_mode="r"))
-        # a table that does not fit the keys (not rising, not ending at their count) is not used
-        if (buckets.shape != (2 ** BUCKET_BITS + 1,) or int(buckets[0]) != 0  # type: ignore[union-attr]
-                or int(buckets[-1]) != len(keys) or bool((np.diff(buckets.astype(np.int64)) < 0).any())):  # type: ignore[index,arg-type]
-            buckets = None
+        buckets = fitting_buckets(np.asarray(np.load(f"{base}.buckets.npy", mmap_mode="r")), len(keys))
     except (FileNotFoundError, ValueError, OSError):
         buckets = None
     mapped = (keys, rows, buckets)
     with _maps_lock:
-        _maps[stem] = mapped
+        _maps[base] = mapped
         while len(_maps) > MAPPED_DAYS:
             _maps.popitem(last=False)
     return mapped
@@ -228,7 +238,7 @@ def lookup(store: Store, keys: np.ndarray, days: dict[date, tuple[int, datetime]
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     if where is not None and where.exists() and days:
         wanted = np.sort(np.asarray(keys, dtype=np.uint64))
-        maps = {day: _mapped(where / _stem(day, reads, built_at)) for day, (reads, built_at) in sorted(days.items())}
+        maps = {day: _mapped(where / stem(day, reads, built_at)) for day, (reads, built_at) in sorted(days.items())}
         mapped = [(day, files) for day, files in maps.items() if files is not None]
         # the days are searched on two threads: NumPy lets go of the GIL while it searches and gathers
         # (measured: 30,000 vehicles over 28 days, 700,000 rows back: 0.23 s on one thread, 0.14 s on two)
