@@ -15,8 +15,10 @@ from pingan.anpr.area import Window, vehicle_reads
 from pingan.anpr.summaries import DAYS_TABLE, build_derived, build_summaries, drop_summaries
 from pingan.store.db import Store
 from pingan.timeutil import to_utc_naive
-from tests.anpr.test_summaries import cameras_in_a_row, county  # noqa: F401  (the fixture)
+from tests.anpr import test_summaries
 from tests.builders import add_read, at
+
+county = test_summaries.county  # the fixture: 150 vehicles over 12 days at 12 cameras, a few unplaced
 
 PLATES = [f"苏E{v:05d}" for v in range(0, 150, 2)] + ["苏X99999"]  # one never read
 
@@ -44,7 +46,7 @@ def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
                                   b.sort_values(list(b.columns)).reset_index(drop=True), check_dtype=False)
 
 
-def test_the_read_files_give_the_movements_the_time_index_and_the_reads_table_give(county: Store) -> None:  # noqa: F811
+def test_the_read_files_give_the_movements_the_time_index_and_the_reads_table_give(county: Store) -> None:
     build_derived(county)
     assert len(read_files(county)) == 12  # a day each, beside the vehicle-day files
     across_midnight = window("2026-03-05 18:00", "2026-03-06 09:00")
@@ -70,7 +72,7 @@ def _days(w: Window) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]  # type: ignore[operator]
 
 
-def test_a_day_read_into_since_is_not_answered_from_its_old_file(county: Store) -> None:  # noqa: F811
+def test_a_day_read_into_since_is_not_answered_from_its_old_file(county: Store) -> None:
     build_derived(county)
     w = window("2026-03-08 00:00", "2026-03-08 23:59")
     add_read(county, "苏E00008", "K04", "2026-03-08 12:00")
@@ -84,7 +86,7 @@ def test_a_day_read_into_since_is_not_answered_from_its_old_file(county: Store) 
 
 
 @pytest.mark.parametrize("damage", ["rows cut short", "keys of another type", "no rows", "starts that fall"])
-def test_a_read_file_that_does_not_fit_is_not_used(county: Store, damage: str) -> None:  # noqa: F811
+def test_a_read_file_that_does_not_fit_is_not_used(county: Store, damage: str) -> None:
     build_summaries(county)
     w = window("2026-03-03 00:00", "2026-03-03 23:59")
     [rows] = [p for p in read_files(county) if p.name.startswith("2026-03-03")]
@@ -104,7 +106,7 @@ def test_a_read_file_that_does_not_fit_is_not_used(county: Store, damage: str) -
     same(vehicle_reads(county, PLATES, w), vehicle_reads(county, PLATES, w, use_index=False))
 
 
-def test_the_read_files_go_with_the_summaries_and_come_back_with_the_next_build(county: Store) -> None:  # noqa: F811
+def test_the_read_files_go_with_the_summaries_and_come_back_with_the_next_build(county: Store) -> None:
     build_summaries(county)
     for path in read_files(county, "read-keys"):  # a store summarised before these files existed
         path.unlink()
@@ -129,7 +131,7 @@ def test_each_vehicle_gets_its_whole_run_and_a_vehicle_not_read_gets_none() -> N
         assert found["us"].tolist() == [0, 1, 3, 4, 5, 6, 7]
 
 
-def test_a_day_with_no_reads_of_these_vehicles_covers_the_day_with_nothing(county: Store) -> None:  # noqa: F811
+def test_a_day_with_no_reads_of_these_vehicles_covers_the_day_with_nothing(county: Store) -> None:
     build_summaries(county)
     w = window("2026-03-04 00:00", "2026-03-04 23:59")
     first, last = w.days()
