@@ -248,7 +248,11 @@ def lookup(store: Store, keys: np.ndarray, days: dict[date, tuple[int, datetime]
             parts.append((wanted[which], np.full(len(which), np.datetime64(day, "D")), rows, which))
             covered.add(day)
     if parts:
-        rows = np.concatenate([p[2] for p in parts])
+        # joined as plain 64-bit words, as they were gathered: NumPy joins records field by field (14 -> 2 ms)
+        words = ROW.itemsize // 8
+        rows = np.concatenate([p[2].view(np.uint64).reshape(len(p[2]), words) if p[2].dtype == ROW and p[2].flags.c_contiguous
+                               else np.ascontiguousarray(p[2], dtype=ROW).view(np.uint64).reshape(len(p[2]), words)
+                               for p in parts]).view(ROW).reshape(-1)
         found = {"key": np.concatenate([p[0] for p in parts]), "day": np.concatenate([p[1] for p in parts]),
                  "at": np.concatenate([p[3] for p in parts])}
     else:
