@@ -156,7 +156,10 @@ def remove_files(store: Store, before: date | None = None, *, keep: Iterable[str
     for target in {f for f in (folder_for(store), folder(store)) if f is not None and f.exists()}:
         for path in target.glob("*.npy"):
             name = ".".join(path.name.split(".")[:3])  # the stem: <day>.<reads>.<stamp>
-            day = date.fromisoformat(name.split(".")[0])
+            try:
+                day = date.fromisoformat(name.split(".")[0])
+            except ValueError:  # not a day's file: someone else's, left alone
+                continue
             if (before is None or day < before) and name not in kept:
                 path.unlink(missing_ok=True)
                 gone += 1

@@ -112,7 +112,10 @@ def test_the_read_files_go_with_the_summaries_and_come_back_with_the_next_build(
         path.unlink()
     report = build_summaries(county)
     assert report.built == [] and len(read_files(county, "read-keys")) == 12
+    stray = read_files(county)[0].parent / "notes.npy"  # not a day's file: left alone
+    np.save(stray, np.zeros(1))
     drop_summaries(county, before=date(2026, 3, 7))
+    assert stray.exists()
     left = {p.name[:10] for kind in ("read-keys", "read-starts", "read-rows", "read-buckets")
             for p in read_files(county, kind)}
     assert left == {f"2026-03-{d:02d}" for d in range(7, 13)}
