@@ -51,8 +51,9 @@ def write_day(store: Store, day: date, reads: int, built_at: datetime) -> None:
     rows["us"] = np.asarray(found["us"], dtype=np.int64)
     rows["cam"] = np.asarray(found["cam"], dtype=np.uint32)
     del found
-    starts = np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1, [len(keys)]]).astype(np.int64)
-    vehicles = keys[starts[:-1]]
+    firsts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else np.zeros(0, np.int64)
+    starts = np.append(firsts, len(keys)).astype(np.int64)  # each vehicle's first read, then the end
+    vehicles = keys[firsts]
     name = day_files.stem(day, reads, built_at)
     for kind, array in (("read-rows", rows), ("read-starts", starts), ("read-keys", vehicles),
                         ("read-buckets", day_files.buckets_of(vehicles))):

@@ -3,7 +3,7 @@ damaged file, and gone with the summaries."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -142,3 +142,13 @@ def test_a_day_with_no_reads_of_these_vehicles_covers_the_day_with_nothing(count
     found, covered = vehicle_read_files.reads_of(county, summaries.plate_keys(["苏X99999"]), stamps, w.start, w.end)
     assert covered == {date(2026, 3, 4)} and len(found["key"]) == 0
     assert vehicle_reads(county, ["苏X99999"], w).empty
+
+
+def test_a_day_without_reads_writes_files_that_answer_nothing(county: Store) -> None:
+    build_summaries(county)
+    built_at = datetime(2026, 3, 20, 1, 2, 3)
+    vehicle_read_files.write_day(county, date(2026, 3, 20), 0, built_at)  # no reads that day
+    w = window("2026-03-20 00:00", "2026-03-20 23:59")
+    found, covered = vehicle_read_files.reads_of(county, summaries.plate_keys(PLATES), {date(2026, 3, 20): (0, built_at)},
+                                                 w.start, w.end)
+    assert covered == {date(2026, 3, 20)} and len(found["key"]) == 0
