@@ -175,8 +175,8 @@ def vehicle_reads(store: Store, plates: list[str], window: Window, *, use_index:
     integer key (a few thousand rows out of millions: DuckDB fetches their integers quickly, their strings
     slowly); the rest from the reads table. ``use_index=False`` reads everything from the reads table.
     """
-    from pingan.anpr import vehicle_day_files, vehicle_read_files
-    from pingan.anpr.summaries import CAMERAS, DAYS_TABLE, fresh_days, plate_keys
+    from pingan.anpr import vehicle_read_files
+    from pingan.anpr.summaries import CAMERAS, fresh_stamps, plate_keys
     from pingan.anpr.time_index import TABLE, usable_days
 
     if not plates:
@@ -186,10 +186,8 @@ def vehicle_reads(store: Store, plates: list[str], window: Window, *, use_index:
     keys = pd.DataFrame({"key": plate_keys(wanted), "plate": pd.Series(wanted, dtype=object)})
     found: list[pd.DataFrame] = []  # key, ts, cam
     covered: set[object] = set()
-    fresh = fresh_days(store, first, last) if use_index else set()  # type: ignore[arg-type]
-    if fresh:  # summarised days: their files may hold the reads in vehicle order
-        stamps = {d: s for d, s in vehicle_day_files.day_stamps(store.con, DAYS_TABLE, first, last).items()  # type: ignore[arg-type]
-                  if d in fresh}
+    stamps = fresh_stamps(store, first, last) if use_index else {}  # type: ignore[arg-type]
+    if stamps:  # summarised days: their files may hold the reads in vehicle order
         in_files, covered = vehicle_read_files.reads_of(store, keys["key"].to_numpy(), stamps, window.start, window.end)
         found.append(pd.DataFrame(in_files))
     rest = [d for d in _dates(first, last) if d not in covered]

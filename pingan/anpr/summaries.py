@@ -208,18 +208,34 @@ def fresh_in(store: Store, days_table: str, first: date, last: date) -> set[date
 
 
 def _fresh_in(store: Store, days_table: str, first: date, last: date) -> set[date]:
-    if days_table not in tables(store):
-        return set()
-    built = {d: int(n) for d, n in store.con.execute(
-        f"SELECT day, reads FROM {days_table} WHERE day BETWEEN DATE '{first}' AND DATE '{last}'").fetchall()}
+    built = {d: n for d, (n, _) in stamps_of(store, days_table).items() if first <= d <= last}
     if not built:
         return set()
-    if STATE in tables(store):
-        checked = store.con.execute(f"SELECT reads FROM {STATE} WHERE days_table = ?", [days_table]).fetchall()
-        if checked and checked[0][0] == _memo(store)["total"]:
-            return set(built)
+    checked = known(store, f"checked:{days_table}", lambda: store.con.execute(
+        f"SELECT reads FROM {STATE} WHERE days_table = ?", [days_table]).fetchall() if STATE in tables(store) else [])
+    if checked and checked[0][0] == _memo(store)["total"]:
+        return set(built)
     actual = reads_per_day(store, _days(first, last))
     return {d for d, n in built.items() if actual.get(d) == n}
+
+
+def stamps_of(store: Store, days_table: str = "anpr_summary_days") -> dict[date, tuple[int, datetime]]:
+    """Every day a derived copy (``days_table``: the summaries' or the time index's) lists, with its read
+    count and build stamp; read once while the store is remembered (a query each time cost a millisecond or
+    two, several times a question). Fresh or not is :func:`fresh_in`'s question."""
+    def read() -> dict[date, tuple[int, datetime]]:
+        if days_table not in tables(store):
+            return {}
+        return {d: (int(n), b) for d, n, b in store.con.execute(f"SELECT day, reads, built_at FROM {days_table}").fetchall()}
+
+    return known(store, f"stamps:{days_table}", read)  # type: ignore[no-any-return]
+
+
+def fresh_stamps(store: Store, first: date, last: date) -> dict[date, tuple[int, datetime]]:
+    """The (reads, built_at) stamps of the days from ``first`` to ``last`` whose summaries are fresh: the
+    names of their files beside the store."""
+    fresh = fresh_days(store, first, last)
+    return {d: s for d, s in stamps_of(store, DAYS_TABLE).items() if d in fresh}
 
 
 def check_all(store: Store, days_table: str) -> list[date]:
@@ -535,8 +551,7 @@ def _vehicle_days_from_summaries(store: Store, keys: pd.DataFrame, first: date, 
                                  stale: list[date]) -> PackedDays:
     # days with their memory-mapped copy are looked up there (binary search), the rest joined in DuckDB
     skip = set(stale)
-    stamps = {d: s for d, s in vehicle_day_files.day_stamps(store.con, DAYS_TABLE, first, last).items()
-              if d not in skip}
+    stamps = {d: s for d, s in stamps_of(store, DAYS_TABLE).items() if first <= d <= last and d not in skip}
     # plates as a category whose codes are positions in key order, as the search of the files returns them
     keys = keys.sort_values("key", kind="stable", ignore_index=True)
     found, covered = vehicle_day_files.lookup(store, keys["key"].to_numpy(), stamps)
