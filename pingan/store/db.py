@@ -122,9 +122,9 @@ def bulk_memory(store: Store) -> Iterator[None]:
     lower_sql = _memory_sql(config.duckdb_memory_limit, "PINGAN_DUCKDB_MEMORY_LIMIT")
     name = str(store.path)
     with _bulk_lock:
+        if not _bulk_jobs.get(name):
+            store.con.execute(raise_sql)  # before counting: a job that cannot raise it is not counted
         _bulk_jobs[name] = _bulk_jobs.get(name, 0) + 1
-        if _bulk_jobs[name] == 1:
-            store.con.execute(raise_sql)
     try:
         yield
     finally:
@@ -149,5 +149,6 @@ def bulk_work(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
 
     return run
+
 
 __all__ = ["Store", "open_store", "default_db_path", "bulk_memory", "bulk_work", "SCHEMA_VERSION"]
