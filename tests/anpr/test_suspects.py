@@ -249,3 +249,15 @@ def test_a_vehicle_that_went_out_of_sight_next_to_the_scene_outranks_one_that_st
     assert edge.features["turned_nearest"] == 0.0 and near.features["turned_nearest"] == 1.0
     assert near.rank < edge.rank
     assert any("out of sight 0.5 km from the scene" in reason for reason in near.reasons)
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_a_reads_plate_is_found_among_the_vehicles_whatever_pandas_holds_it_as(dtype) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from pingan.anpr.features import positions
+
+    seen = pd.Series(["苏A11111", "苏B22222", "苏A11111", "京C33333"], dtype=dtype)
+    among = np.array(["苏B22222", "苏A11111"], dtype=object)
+    assert positions(seen, among).tolist() == [1, 0, 1, -1]
