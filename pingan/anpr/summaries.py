@@ -219,14 +219,14 @@ def _fresh_in(store: Store, days_table: str, first: date, last: date) -> set[dat
     return {d for d, n in built.items() if actual.get(d) == n}
 
 
-def stamps_of(store: Store, days_table: str = "anpr_summary_days") -> dict[date, tuple[int, datetime]]:
+def stamps_of(store: Store, days_table: str = DAYS_TABLE) -> dict[date, tuple[int, datetime]]:
     """Every day a derived copy (``days_table``: the summaries' or the time index's) lists, with its read
     count and build stamp; read once while the store is remembered (a query each time cost a millisecond or
     two, several times a question). Fresh or not is :func:`fresh_in`'s question."""
     def read() -> dict[date, tuple[int, datetime]]:
         if days_table not in tables(store):
             return {}
-        return {d: (int(n), b) for d, n, b in store.con.execute(f"SELECT day, reads, built_at FROM {days_table}").fetchall()}
+        return vehicle_day_files.day_stamps(store.con, days_table, date.min, date.max)
 
     return known(store, f"stamps:{days_table}", read)  # type: ignore[no-any-return]
 
