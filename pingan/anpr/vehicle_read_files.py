@@ -9,7 +9,7 @@ files: ``<stem>.read-keys.npy`` (each vehicle's key once, sorted), ``<stem>.read
 vehicle's reads start, and their end), ``<stem>.read-rows.npy`` (time in microseconds and camera number,
 12 bytes a read) and ``<stem>.read-buckets.npy`` (where each value of the keys' top 16 bits starts). A
 vehicle's reads of a day are one run of rows, found by a binary search within its bucket: 1,000
-vehicles' day in about 1 ms. A day of 10 M reads by 1.3 M vehicles is 135 MB.
+vehicles' day in about 1 ms. A day of 10 M reads by 1.3 M vehicles is about 140 MB.
 
 The files follow the vehicle-day files' rules: named after the day, its read count and the summary's
 ``built_at`` stamp, used only while the summary row of that day matches (and it only while it matches the
@@ -30,8 +30,8 @@ import numpy as np
 from pingan.anpr import vehicle_day_files as day_files
 from pingan.store.db import Store
 
-#: A read as the files hold it: local time in microseconds since 1970 (as the reads table holds it, without
-#: a zone) and the camera's number (:data:`pingan.anpr.summaries.CAMERAS`).
+#: A read as the files hold it: its time in microseconds since 1970, as the reads table holds it (UTC, without
+#: a zone), and the camera's number (:data:`pingan.anpr.summaries.CAMERAS`).
 READ = np.dtype([("us", "<i8"), ("cam", "<u4")])
 
 
